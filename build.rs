@@ -1,0 +1,30 @@
+//! Embeds every `rules/*.rhai` policy in the binary.
+
+use std::fmt::Write;
+use std::path::Path;
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|x| x == "rhai"));
+    paths.sort();
+    let mut out = String::from(
+        "/// Built-in policies: (origin, source).\npub const BUILTIN_RULES: &[(&str, &str)] = &[\n",
+    );
+    for path in &paths {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path.file_name().unwrap().to_string_lossy();
+        writeln!(
+            out,
+            "    (\"rules/{name}\", include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_rules.rs");
+    std::fs::write(dest, out).unwrap();
+}

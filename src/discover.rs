@@ -1,0 +1,258 @@
+//! Discovery: the project root, the files to read, and each file's metadata kind.
+//!
+//! The root is the nearest folder upwards holding `sfdx-project.json` or `sfpolicy.toml`. The
+//! whole root is walked (package directories and the mdapi folders beside them), skipping VCS and
+//! tool folders and whatever `.forceignore` excludes, with gitignore semantics from `ignore`.
+
+use crate::kind::Kind;
+use std::path::{Path, PathBuf};
+
+/// One metadata file to read.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Relative to the project root, forward slashes.
+    pub rel: String,
+    pub kind: Kind,
+    /// Component API name from the path (`Account.Phone_Required` for object children).
+    pub name: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+    /// The sfdx project's own namespace (`""` when none).
+    pub namespace: String,
+    /// Problems worth telling the user that do not stop the run (bad sfdx-project.json...).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub no_forceignore: bool,
+}
+
+const PROJECT_MARKERS: &[&str] = &["sfdx-project.json", "sfpolicy.toml"];
+const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", ".sfdx", ".sf"];
+
+/// The project root for a user-supplied path.
+pub fn find_root(path: &Path) -> PathBuf {
+    let start = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let start_dir = if start.is_file() {
+        start.parent().map(Path::to_path_buf).unwrap_or(start)
+    } else {
+        start
+    };
+    let mut dir = Some(start_dir.as_path());
+    while let Some(d) = dir {
+        if PROJECT_MARKERS.iter().any(|m| d.join(m).is_file()) {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start_dir
+}
+
+/// Walk the project and classify every metadata file. Files are sorted by relative path.
+pub fn discover(root: &Path, options: &Options) -> Project {
+    let mut project = Project {
+        root: root.to_path_buf(),
+        ..Project::default()
+    };
+    read_sfdx_project(&mut project);
+    let mut walker = ignore::WalkBuilder::new(root);
+    walker
+        .hidden(true)
+        .parents(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            !SKIPPED_DIRS
+                .iter()
+                .any(|skip| entry.file_name() == std::ffi::OsStr::new(skip))
+        });
+    if !options.no_forceignore {
+        walker.add_custom_ignore_filename(".forceignore");
+    }
+    for entry in walker.build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                project.warnings.push(format!("cannot read: {error}"));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.into_path();
+        let rel = relative(root, &path);
+        if let Some((kind, name)) = classify(&rel) {
+            project.files.push(SourceFile {
+                path,
+                rel,
+                kind,
+                name,
+            });
+        }
+    }
+    project.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    project
+}
+
+fn read_sfdx_project(project: &mut Project) {
+    let file = project.root.join("sfdx-project.json");
+    let Ok(text) = std::fs::read_to_string(&file) else {
+        return;
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(json) => {
+            if let Some(ns) = json.get("namespace").and_then(|v| v.as_str()) {
+                project.namespace = ns.to_string();
+            }
+        }
+        Err(e) => project.warnings.push(format!(
+            "sfdx-project.json:{}:{}: not valid JSON ({e}); scanning the whole folder",
+            e.line(),
+            e.column()
+        )),
+    }
+}
+
+/// Path relative to the root with forward slashes.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// The metadata kind and component name of a path, or `None` for files sfpolicy does not read.
+pub fn classify(rel: &str) -> Option<(Kind, String)> {
+    let mut segments: Vec<&str> = rel.split('/').collect();
+    let file = segments.pop()?;
+    let (base, source_format) = match file.strip_suffix("-meta.xml") {
+        Some(base) => (base, true),
+        None => (file, false),
+    };
+    let (stem, suffix) = base.rsplit_once('.')?;
+    let kind = Kind::from_suffix(suffix)?;
+    if stem.is_empty() {
+        return None;
+    }
+    // Decomposed permission sets keep grants in files whose suffixes collide with real
+    // components (`permissionsets/PS/customPermissions/X.customPermission-meta.xml`).
+    if segments
+        .iter()
+        .rev()
+        .skip(1)
+        .any(|s| *s == "permissionsets")
+    {
+        return None;
+    }
+    let mut name = percent_decode(stem);
+    if let Some(folder) = kind.object_child_folder() {
+        let n = segments.len();
+        if n < 2 || segments[n - 1] != folder {
+            return None;
+        }
+        name = format!("{}.{}", percent_decode(segments[n - 2]), name);
+    }
+    if kind == Kind::Flow && !source_format {
+        // Metadata API flows before v44 carry their version: `My_Flow-3.flow`.
+        if let Some((api, version)) = name.rsplit_once('-') {
+            if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) {
+                name = api.to_string();
+            }
+        }
+    }
+    Some((kind, name))
+}
+
+/// Decode `%XX` escapes Salesforce uses in file names (`Finance%2FAccounting`).
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_source_and_mdapi_names() {
+        let cases = [
+            (
+                "force-app/main/default/profiles/Admin.profile-meta.xml",
+                Kind::Profile,
+                "Admin",
+            ),
+            ("src/profiles/Custom%3A Marketing Profile.profile", Kind::Profile, "Custom: Marketing Profile"),
+            (
+                "force-app/main/default/objects/Account/validationRules/Phone_Required.validationRule-meta.xml",
+                Kind::ValidationRule,
+                "Account.Phone_Required",
+            ),
+            (
+                "force-app/main/default/objects/Account/fields/Tier__c.field-meta.xml",
+                Kind::CustomField,
+                "Account.Tier__c",
+            ),
+            ("src/objects/Account.object", Kind::CustomObject, "Account"),
+            ("src/flows/Pre_Lottery-5.flow", Kind::Flow, "Pre_Lottery"),
+            ("f/flows/My-Flow-2.flow-meta.xml", Kind::Flow, "My-Flow-2"),
+            ("f/externalClientApps/Intake.eca-meta.xml", Kind::ExternalClientApplication, "Intake"),
+            ("f/extlClntAppOauthPolicies/Intake.ecaOauthPlcy-meta.xml", Kind::EcaOauthPolicies, "Intake"),
+            ("f/profiles/0_Geschäftsführung.profile-meta.xml", Kind::Profile, "0_Geschäftsführung"),
+        ];
+        for (path, kind, name) in cases {
+            assert_eq!(classify(path), Some((kind, name.to_string())), "{path}");
+        }
+    }
+
+    #[test]
+    fn ignores_other_files_and_misplaced_children() {
+        for path in [
+            "force-app/main/default/classes/Foo.cls-meta.xml",
+            "sfdx-project.json",
+            "src/package.xml",
+            "objects/Account/Phone.validationRule-meta.xml",
+            "permissionsets/PS/customPermissions/X.customPermission-meta.xml",
+            "README.md",
+        ] {
+            assert_eq!(classify(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("Finance%2FAccounting"), "Finance/Accounting");
+        assert_eq!(percent_decode("A %26 B"), "A & B");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("bad%zz"), "bad%zz");
+    }
+}

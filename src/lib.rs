@@ -1,0 +1,15 @@
+//! sfpolicy: a policy-as-code linter for Salesforce metadata.
+//!
+//! The pipeline runs one way: [`discover`] → [`xml`] parse → [`model`] → [`analysis`] →
+//! [`policy`] → [`findings`] → [`report`]. [`check::run`] wires it together.
+
+pub mod analysis;
+pub mod check;
+pub mod discover;
+pub mod findings;
+pub mod formula;
+pub mod kind;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod xml;

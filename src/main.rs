@@ -1,0 +1,254 @@
+//! The `sfpolicy` command line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sfpolicy::check::{self, ToolError};
+use sfpolicy::findings::Severity;
+use sfpolicy::policy;
+use sfpolicy::report::{self, ReportInput};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "sfpolicy",
+    version,
+    about = "Policy-as-code linter for Salesforce metadata",
+    long_about = "Policy-as-code linter for Salesforce metadata: integration identities, bypass logic, least privilege and connected apps, checked before they are deployed.\n\nExit status: 0 = nothing at or above the fail level, 1 = findings at or above it, 2 = usage, configuration, policy or internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint a project (the default PATH is ".")
+    Check(CheckArgs),
+    /// List the rules: id, default severity, metadata kinds, summary
+    Rules {
+        /// Extra policy folder (repeatable)
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+    },
+    /// Print a rule's documentation
+    Explain {
+        rule: String,
+        /// Extra policy folder (repeatable)
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or folders; the whole project is loaded, findings are reported under these paths
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Extra policy folder (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
+    /// Run only this rule (repeatable)
+    #[arg(long, value_name = "RULE")]
+    select: Vec<String>,
+    /// Skip this rule (repeatable)
+    #[arg(long, value_name = "RULE")]
+    ignore: Vec<String>,
+    /// Lowest severity that makes the exit status 1
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Read files that .forceignore excludes too
+    #[arg(long)]
+    no_forceignore: bool,
+    /// Worker threads (default: one per core)
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Print only the findings, no summary line or warnings
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Rules { rules_dirs } => list_rules(&rules_dirs),
+        Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
+    if let Some(jobs) = args.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+            .map_err(|e| ToolError(format!("--jobs: {e}")))?;
+    }
+    let options = check::Options {
+        paths: if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        },
+        rules_dirs: args.rules_dirs.clone(),
+        no_forceignore: args.no_forceignore,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let outcome = check::run(&options)?;
+    if !args.quiet {
+        for w in &outcome.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let input = ReportInput {
+        org: &outcome.analysis.org,
+        findings: &outcome.findings,
+        files_checked: outcome.files_checked,
+    };
+    let text = match args.format {
+        Format::Json => report::json::render(&input),
+        Format::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    args.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let mut text = report::human::render(&input, color);
+            if args.quiet {
+                // Keep the diagnostics, drop the summary line.
+                if let Some(i) = text.trim_end().rfind('\n') {
+                    text.truncate(i + 1);
+                } else {
+                    text.clear();
+                }
+            }
+            text
+        }
+    };
+    write_output(args.output.as_ref(), &text)?;
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    Ok(ExitCode::from(u8::from(failed)))
+}
+
+fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| ToolError(format!("{}: cannot write report: {e}", path.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+fn list_rules(rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
+    let engine = policy::engine();
+    let policies = check::load_policies(&engine, rules_dirs)?;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<36} {:<8} {:<40} {}\n",
+        "RULE", "SEVERITY", "KINDS", "SUMMARY"
+    ));
+    out.push_str(&format!(
+        "{:<36} {:<8} {:<40} {}\n",
+        check::INVALID_METADATA,
+        "error",
+        "(every file)",
+        "a metadata file that is not well-formed XML or has the wrong root element"
+    ));
+    for p in &policies {
+        let mut kinds: Vec<&str> = p.kinds.iter().map(|k| k.as_str()).collect();
+        if kinds.is_empty() {
+            kinds.push("(org)");
+        }
+        out.push_str(&format!(
+            "{:<36} {:<8} {:<40} {}\n",
+            p.id,
+            p.severity.as_str(),
+            kinds.join(","),
+            p.summary
+        ));
+    }
+    write_output(None, &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(rule: &str, rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
+    let engine = policy::engine();
+    let policies = check::load_policies(&engine, rules_dirs)?;
+    if rule == check::INVALID_METADATA {
+        write_output(None, "# invalid-metadata\n\nA metadata file that is not well-formed XML (or not UTF-8, or whose root element does not match its suffix). Reported at the line and column of the problem; the other files are still checked.\n")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(p) = policies.iter().find(|p| p.id == rule) else {
+        let ids = policies.iter().map(|p| p.id.as_str());
+        let hint = policy::schema::closest(ids, rule)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(ToolError(format!("unknown rule `{rule}`{hint}")));
+    };
+    let mut text = p.docs.clone();
+    text.push_str(&format!(
+        "\n\nDefault severity: {}. Reads: {}. Source: {}\n",
+        p.severity,
+        if p.kinds.is_empty() {
+            "the whole org".to_string()
+        } else {
+            p.kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        p.origin
+    ));
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}

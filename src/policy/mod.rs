@@ -1,0 +1,375 @@
+//! Policies: Rhai scripts, compiled once, run sandboxed over the org in parallel.
+//!
+//! A policy file starts with its documentation (`//!` lines), declares `const RULE = #{...}`
+//! (id, severity, kinds, summary) and defines `fn check(component)` or `fn check(component, org)`,
+//! called once per component of the declared kinds, and/or `fn check_org(org)`, called once.
+
+pub mod api;
+pub mod schema;
+
+use crate::analysis::Analysis;
+use crate::findings::{Finding, Severity};
+use crate::kind::Kind;
+use api::{ComponentRef, OrgRef};
+use rayon::prelude::*;
+use rhai::module_resolvers::StaticModuleResolver;
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Position, Scope, AST};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Operations one policy call may take: far above any real rule over a 3 MB profile, and reached
+/// by an infinite loop in well under a second.
+pub const MAX_OPERATIONS: u64 = 20_000_000;
+
+/// A loaded, compiled policy.
+pub struct Policy {
+    pub id: String,
+    pub severity: Severity,
+    pub kinds: Vec<Kind>,
+    pub summary: String,
+    /// Markdown documentation from the `//!` header.
+    pub docs: String,
+    /// Where it came from: `rules/x.rhai` for built-ins, the path given for custom ones.
+    pub origin: String,
+    pub builtin: bool,
+    ast: AST,
+    check_arity: Option<usize>,
+    has_check_org: bool,
+}
+
+/// A policy that cannot be loaded or failed while running: a tool error (exit 2).
+#[derive(Debug, Clone)]
+pub struct PolicyError {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The metadata file being checked when it happened.
+    pub while_checking: Option<String>,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(file) = &self.while_checking {
+            write!(f, " (while checking {file})")?;
+        }
+        Ok(())
+    }
+}
+
+impl PolicyError {
+    fn at(origin: &str, pos: Position, message: impl Into<String>) -> Self {
+        PolicyError {
+            origin: origin.to_string(),
+            line: pos.line().unwrap_or(0),
+            column: pos.position().unwrap_or(0),
+            message: message.into(),
+            while_checking: None,
+        }
+    }
+
+    fn from_eval(origin: &str, err: &EvalAltResult) -> Self {
+        // Errors inside functions are wrapped; the innermost one has the useful position.
+        let mut inner = err;
+        while let EvalAltResult::ErrorInFunctionCall(_, _, e, _)
+        | EvalAltResult::ErrorInModule(_, e, _) = inner
+        {
+            inner = e;
+        }
+        let message = match inner {
+            EvalAltResult::ErrorTooManyOperations(_) => format!(
+                "policy exceeded its budget of {MAX_OPERATIONS} operations (an endless loop?)"
+            ),
+            EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+            other => other.to_string(),
+        };
+        let message = strip_position_suffix(&message);
+        PolicyError::at(origin, inner.position(), message)
+    }
+}
+
+fn strip_position_suffix(message: &str) -> String {
+    match message.rfind(" (line ") {
+        Some(i) if message.ends_with(')') => message[..i].to_string(),
+        _ => message.to_string(),
+    }
+}
+
+/// The sandboxed engine: no file, network or process access (Rhai has none and the module
+/// resolver only knows bundled modules), no `eval`, and bounded operations, sizes and depth.
+pub fn engine() -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_strings_interned(0)
+        .set_module_resolver(StaticModuleResolver::new())
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(64)
+        .set_max_expr_depths(128, 64)
+        .set_max_string_size(1 << 20)
+        .set_max_array_size(1 << 20)
+        .set_max_map_size(1 << 16)
+        .set_max_modules(64)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true);
+    engine.disable_symbol("eval");
+    engine.on_print(|s| eprintln!("{s}"));
+    engine.on_debug(|s, _, pos| eprintln!("debug {pos}: {s}"));
+    api::register(&mut engine);
+    engine
+}
+
+/// Documentation header: the leading `//!` lines, without the marker.
+fn doc_header(source: &str) -> String {
+    let mut docs = String::new();
+    for line in source.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("//!") else {
+            break;
+        };
+        docs.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        docs.push('\n');
+    }
+    docs.trim_end().to_string()
+}
+
+fn meta_string(meta: &Map, key: &str, origin: &str) -> Result<String, PolicyError> {
+    meta.get(key)
+        .and_then(|v| v.clone().into_immutable_string().ok())
+        .map(|s| s.to_string())
+        .ok_or_else(|| {
+            PolicyError::at(
+                origin,
+                Position::NONE,
+                format!("RULE.{key} must be a string"),
+            )
+        })
+}
+
+impl Policy {
+    /// Compile a policy and read its `RULE` metadata.
+    pub fn load(
+        engine: &Engine,
+        origin: &str,
+        source: &str,
+        builtin: bool,
+    ) -> Result<Policy, PolicyError> {
+        let ast = engine
+            .compile(source)
+            .map_err(|e| PolicyError::at(origin, e.position(), e.err_type().to_string()))?;
+        let mut scope = Scope::new();
+        engine
+            .run_ast_with_scope(&mut scope, &ast)
+            .map_err(|e| PolicyError::from_eval(origin, &e))?;
+        let meta: Map = scope
+            .get_value::<Map>("RULE")
+            .ok_or_else(|| PolicyError::at(origin, Position::new(1, 1), "a policy declares `const RULE = #{ id: ..., severity: ..., kinds: [...], summary: ... }`"))?;
+        let id = meta_string(&meta, "id", origin)?;
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(PolicyError::at(
+                origin,
+                Position::NONE,
+                format!("RULE.id `{id}` must be kebab-case (a-z, 0-9, -)"),
+            ));
+        }
+        let severity = meta_string(&meta, "severity", origin)?
+            .parse::<Severity>()
+            .map_err(|e| PolicyError::at(origin, Position::NONE, format!("RULE.severity: {e}")))?;
+        let summary = meta_string(&meta, "summary", origin)?;
+        let mut kinds = Vec::new();
+        if let Some(list) = meta.get("kinds") {
+            let list = list.clone().into_array().map_err(|_| {
+                PolicyError::at(
+                    origin,
+                    Position::NONE,
+                    "RULE.kinds must be an array of kind names",
+                )
+            })?;
+            for k in list {
+                let name = k.to_string();
+                let kind = Kind::from_name(&name).ok_or_else(|| {
+                    PolicyError::at(
+                        origin,
+                        Position::NONE,
+                        format!("RULE.kinds: unknown metadata kind `{name}`"),
+                    )
+                })?;
+                kinds.push(kind);
+            }
+        }
+        let check_arity = ast
+            .iter_functions()
+            .find(|f| f.name == "check")
+            .map(|f| f.params.len());
+        let has_check_org = ast
+            .iter_functions()
+            .any(|f| f.name == "check_org" && f.params.len() == 1);
+        if let Some(n) = check_arity {
+            if !(1..=2).contains(&n) {
+                return Err(PolicyError::at(
+                    origin,
+                    Position::NONE,
+                    "fn check takes (component) or (component, org)",
+                ));
+            }
+            if kinds.is_empty() {
+                return Err(PolicyError::at(
+                    origin,
+                    Position::NONE,
+                    "fn check needs RULE.kinds: the metadata kinds it reads",
+                ));
+            }
+        } else if !has_check_org {
+            return Err(PolicyError::at(
+                origin,
+                Position::NONE,
+                "a policy defines fn check(component) or fn check_org(org)",
+            ));
+        }
+        Ok(Policy {
+            id,
+            severity,
+            kinds,
+            summary,
+            docs: doc_header(source),
+            origin: origin.to_string(),
+            builtin,
+            ast,
+            check_arity,
+            has_check_org,
+        })
+    }
+
+    fn call(
+        &self,
+        engine: &Engine,
+        name: &str,
+        args: impl rhai::FuncArgs,
+    ) -> Result<(), PolicyError> {
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        engine
+            .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, name, args)
+            .map(|_| ())
+            .map_err(|e| PolicyError::from_eval(&self.origin, &e))
+    }
+}
+
+/// The built-in policies, embedded in the binary.
+pub fn builtin(engine: &Engine) -> Result<Vec<Policy>, PolicyError> {
+    BUILTIN_RULES
+        .iter()
+        .map(|(origin, source)| Policy::load(engine, origin, source, true))
+        .collect()
+}
+
+/// Every `*.rhai` file directly in `dir` (not `lib/`), sorted by name.
+pub fn load_dir(engine: &Engine, dir: &Path) -> Result<Vec<Policy>, PolicyError> {
+    let origin = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        PolicyError::at(
+            &origin,
+            Position::NONE,
+            format!("cannot read policy folder: {e}"),
+        )
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rhai") && p.is_file())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let origin = p.display().to_string();
+            let source = std::fs::read_to_string(p).map_err(|e| {
+                PolicyError::at(&origin, Position::NONE, format!("cannot read: {e}"))
+            })?;
+            Policy::load(engine, &origin, &source, false)
+        })
+        .collect()
+}
+
+/// A finding before configuration (severity overrides, waivers) is applied.
+pub type RawFinding = Finding;
+
+/// Run every policy over the org. Components are checked in parallel; the result is sorted.
+pub fn run(
+    engine: &Engine,
+    policies: &[Policy],
+    analysis: &Arc<Analysis>,
+) -> Result<Vec<Finding>, PolicyError> {
+    let org = &analysis.org;
+    let mut work: Vec<(usize, Option<usize>)> = Vec::new();
+    for (p, policy) in policies.iter().enumerate() {
+        if policy.has_check_org {
+            work.push((p, None));
+        }
+        if policy.check_arity.is_some() {
+            for (c, component) in org.components.iter().enumerate() {
+                if policy.kinds.contains(&component.kind) {
+                    work.push((p, Some(c)));
+                }
+            }
+        }
+    }
+    let org_ref = OrgRef(analysis.clone());
+    let batches: Vec<Vec<Finding>> = work
+        .par_iter()
+        .map(|&(p, c)| {
+            let policy = &policies[p];
+            let result = match c {
+                None => policy.call(engine, "check_org", (org_ref.clone(),)),
+                Some(c) => {
+                    let component = ComponentRef(org.components[c].clone());
+                    let outcome = if policy.check_arity == Some(2) {
+                        policy.call(engine, "check", (component, org_ref.clone()))
+                    } else {
+                        policy.call(engine, "check", (component,))
+                    };
+                    outcome.map_err(|mut e| {
+                        e.while_checking = Some(org.file(org.components[c].file).rel.clone());
+                        e
+                    })
+                }
+            };
+            let reported = api::drain_reported();
+            result?;
+            Ok(reported
+                .into_iter()
+                .map(|r| Finding {
+                    rule: policy.id.clone(),
+                    severity: policy.severity,
+                    message: r.message,
+                    loc: r.loc,
+                    help: r.help,
+                    related: r.related,
+                })
+                .collect())
+        })
+        .collect::<Result<_, PolicyError>>()?;
+    let mut findings: Vec<Finding> = batches.into_iter().flatten().collect();
+    sort_findings(&mut findings, org);
+    Ok(findings)
+}
+
+/// Deterministic order: file path, position, rule, message.
+pub fn sort_findings(findings: &mut [Finding], org: &crate::model::Org) {
+    findings.sort_by(|a, b| {
+        (&org.file(a.loc.file).rel, a.loc.start, &a.rule, &a.message).cmp(&(
+            &org.file(b.loc.file).rel,
+            b.loc.start,
+            &b.rule,
+            &b.message,
+        ))
+    });
+}

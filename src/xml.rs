@@ -1,0 +1,553 @@
+//! Streaming XML → compact arena document.
+//!
+//! Every element keeps its byte span in the original file, so any finding maps back to a line and
+//! column. The builder is a loop over quick-xml events with an explicit stack: nesting depth costs
+//! heap, never call stack. DTD entities are never expanded; only the five predefined entities and
+//! character references are decoded, and an offset map records where decoded text came from so a
+//! position inside a formula maps back to the raw bytes.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use rustc_hash::FxHashMap;
+use std::fmt;
+
+pub type NodeId = u32;
+const NONE: NodeId = u32::MAX;
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+#[derive(Debug, Clone)]
+struct Node {
+    name: u32,
+    parent: NodeId,
+    first_child: NodeId,
+    next_sibling: NodeId,
+    /// `<` of the start tag .. just after the `>` of the end tag (or of `<x/>`).
+    start: u32,
+    end: u32,
+    /// Decoded text of a leaf element: range in `Document::text`.
+    text_start: u32,
+    text_len: u32,
+    /// Byte offset in the file where the text content starts.
+    text_raw: u32,
+}
+
+/// A parsed metadata file. Holds no copy of the source: spans point into the file on disk.
+#[derive(Debug, Default)]
+pub struct Document {
+    nodes: Vec<Node>,
+    names: Vec<Box<str>>,
+    text: String,
+    /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
+    breaks: Vec<(u32, u32)>,
+    line_starts: Vec<u32>,
+}
+
+/// A malformed file: message and byte offset of the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError {
+    pub message: String,
+    pub offset: usize,
+}
+
+impl fmt::Display for XmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.offset)
+    }
+}
+
+struct Open {
+    node: NodeId,
+    last_child: NodeId,
+    /// Text seen since the start tag; kept only if no child element follows (no mixed content).
+    pending: String,
+    pending_raw: u32,
+    pending_breaks: Vec<(u32, u32)>,
+}
+
+struct Builder {
+    doc: Document,
+    names: FxHashMap<Box<str>, u32>,
+    stack: Vec<Open>,
+    base: usize,
+}
+
+impl Builder {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.names.get(name) {
+            return id;
+        }
+        let id = self.doc.names.len() as u32;
+        self.doc.names.push(name.into());
+        self.names.insert(name.into(), id);
+        id
+    }
+
+    fn open(&mut self, name: &str, start: usize) -> Result<NodeId, XmlError> {
+        if self.stack.is_empty() && !self.doc.nodes.is_empty() {
+            return Err(XmlError {
+                message: "a second root element: a metadata file has exactly one".into(),
+                offset: start,
+            });
+        }
+        let id = self.doc.nodes.len() as NodeId;
+        let name = self.intern(name);
+        let parent = self.stack.last().map_or(NONE, |open| open.node);
+        self.doc.nodes.push(Node {
+            name,
+            parent,
+            first_child: NONE,
+            next_sibling: NONE,
+            start: start as u32,
+            end: start as u32,
+            text_start: 0,
+            text_len: 0,
+            text_raw: start as u32,
+        });
+        if let Some(open) = self.stack.last_mut() {
+            // A child element: whatever text came before it is indentation, not a value.
+            open.pending.clear();
+            open.pending_breaks.clear();
+            if open.last_child == NONE {
+                self.doc.nodes[open.node as usize].first_child = id;
+            } else {
+                self.doc.nodes[open.last_child as usize].next_sibling = id;
+            }
+            open.last_child = id;
+        }
+        Ok(id)
+    }
+
+    fn close(&mut self, end: usize) {
+        let Some(open) = self.stack.pop() else { return };
+        let node = &mut self.doc.nodes[open.node as usize];
+        node.end = end as u32;
+        if open.last_child == NONE && !open.pending.is_empty() {
+            let decoded_start = self.doc.text.len() as u32;
+            node.text_start = decoded_start;
+            node.text_len = open.pending.len() as u32;
+            node.text_raw = open.pending_raw;
+            for (decoded, raw) in open.pending_breaks {
+                self.doc.breaks.push((decoded_start + decoded, raw));
+            }
+            self.doc.text.push_str(&open.pending);
+        }
+    }
+
+    /// Append decoded text that came from raw offset `raw`.
+    fn text(&mut self, piece: &str, raw: usize) {
+        let Some(open) = self.stack.last_mut() else {
+            return;
+        };
+        if open.pending.is_empty() {
+            open.pending_raw = raw as u32;
+        } else {
+            let decoded = open.pending.len() as u32;
+            let expected = open.pending_raw as usize + decoded as usize;
+            let predicted = open
+                .pending_breaks
+                .last()
+                .map_or(expected, |&(d, r)| r as usize + (decoded - d) as usize);
+            if predicted != raw {
+                open.pending_breaks.push((decoded, raw as u32));
+            }
+        }
+        open.pending.push_str(piece);
+    }
+}
+
+fn err(message: impl Into<String>, offset: usize) -> XmlError {
+    XmlError {
+        message: message.into(),
+        offset,
+    }
+}
+
+fn predefined_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => return None,
+    })
+}
+
+fn local_name(qualified: &str) -> &str {
+    qualified.rsplit(':').next().unwrap_or(qualified)
+}
+
+impl Document {
+    /// Parse a whole file. Never panics; a malformed file is an `XmlError` with the offset of the
+    /// problem in the original bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
+        if bytes.len() > u32::MAX as usize - 1 {
+            return Err(err("file is larger than 4 GiB", 0));
+        }
+        // quick-xml drops a BOM without counting it; strip it here and keep offsets true.
+        let base = if bytes.starts_with(UTF8_BOM) { 3 } else { 0 };
+        let source = std::str::from_utf8(&bytes[base..]).map_err(|e| {
+            err(
+                "file is not valid UTF-8 (Salesforce metadata is UTF-8)",
+                base + e.valid_up_to(),
+            )
+        })?;
+        let mut builder = Builder {
+            doc: Document::default(),
+            names: FxHashMap::default(),
+            stack: Vec::new(),
+            base,
+        };
+        builder.doc.line_starts = line_starts(bytes);
+        let mut reader = Reader::from_str(source);
+        reader.config_mut().check_end_names = true;
+        loop {
+            let before = reader.buffer_position() as usize + base;
+            let event = reader.read_event().map_err(|e| {
+                err(
+                    xml_error_message(&e),
+                    reader.error_position() as usize + base,
+                )
+            })?;
+            let after = reader.buffer_position() as usize + base;
+            match event {
+                Event::Start(tag) => {
+                    let node = builder.open(local_name(tag.name().as_ref()), before)?;
+                    builder.stack.push(Open {
+                        node,
+                        last_child: NONE,
+                        pending: String::new(),
+                        pending_raw: 0,
+                        pending_breaks: Vec::new(),
+                    });
+                }
+                Event::Empty(tag) => {
+                    let node = builder.open(local_name(tag.name().as_ref()), before)?;
+                    builder.doc.nodes[node as usize].end = after as u32;
+                }
+                Event::End(_) => builder.close(after),
+                Event::Text(text) => {
+                    if builder.stack.is_empty() {
+                        if !text.trim().is_empty() {
+                            return Err(err("text outside the root element", before));
+                        }
+                    } else {
+                        builder.text(&text, before);
+                    }
+                }
+                Event::CData(cdata) => {
+                    let content = cdata.into_inner();
+                    builder.text(&content, before + "<![CDATA[".len());
+                }
+                Event::GeneralRef(reference) => {
+                    let decoded = match reference.resolve_char_ref() {
+                        Ok(Some(c)) => c,
+                        Ok(None) => predefined_entity(&reference).ok_or_else(|| {
+                            err(
+                                format!(
+                                    "undefined entity &{};: only the five XML entities and character references are allowed (DTD entities are never expanded)",
+                                    &*reference
+                                ),
+                                before,
+                            )
+                        })?,
+                        Err(_) => {
+                            return Err(err(
+                                format!("invalid character reference &{};", &*reference),
+                                before,
+                            ))
+                        }
+                    };
+                    if builder.stack.is_empty() {
+                        return Err(err("entity reference outside the root element", before));
+                    }
+                    let mut buf = [0u8; 4];
+                    builder.text(decoded.encode_utf8(&mut buf), before);
+                }
+                Event::Eof => break,
+                // Declarations, comments, processing instructions and DOCTYPE carry no metadata.
+                _ => {}
+            }
+        }
+        if let Some(open) = builder.stack.last() {
+            let node = &builder.doc.nodes[open.node as usize];
+            return Err(err(
+                format!(
+                    "element <{}> is never closed (the file ends first)",
+                    builder.doc.names[node.name as usize]
+                ),
+                node.start as usize,
+            ));
+        }
+        if builder.doc.nodes.is_empty() {
+            return Err(err("no root element", builder.base));
+        }
+        Ok(builder.doc)
+    }
+
+    pub fn root(&self) -> NodeId {
+        0
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Local name of the element (namespace prefix removed).
+    pub fn name(&self, node: NodeId) -> &str {
+        &self.names[self.nodes[node as usize].name as usize]
+    }
+
+    /// Decoded text of a leaf element ("" for elements with children).
+    pub fn text(&self, node: NodeId) -> &str {
+        let n = &self.nodes[node as usize];
+        &self.text[n.text_start as usize..(n.text_start + n.text_len) as usize]
+    }
+
+    /// Byte span of the whole element in the file.
+    pub fn span(&self, node: NodeId) -> (usize, usize) {
+        let n = &self.nodes[node as usize];
+        (n.start as usize, n.end as usize)
+    }
+
+    pub fn parent(&self, node: NodeId) -> Option<NodeId> {
+        let parent = self.nodes[node as usize].parent;
+        (parent != NONE).then_some(parent)
+    }
+
+    pub fn children(&self, node: NodeId) -> Children<'_> {
+        Children {
+            doc: self,
+            next: self.nodes[node as usize].first_child,
+        }
+    }
+
+    pub fn children_named<'a>(
+        &'a self,
+        node: NodeId,
+        name: &'a str,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        self.children(node).filter(move |&c| self.name(c) == name)
+    }
+
+    pub fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {
+        self.children_named(node, name).next()
+    }
+
+    /// Trimmed text of the first child called `name`.
+    pub fn child_text(&self, node: NodeId, name: &str) -> Option<&str> {
+        self.child(node, name).map(|c| self.text(c).trim())
+    }
+
+    /// `true` when the child `name` says `true` (Salesforce booleans; absent means false).
+    pub fn child_flag(&self, node: NodeId, name: &str) -> bool {
+        self.child_text(node, name)
+            .is_some_and(|t| t.eq_ignore_ascii_case("true"))
+    }
+
+    pub fn has_children(&self, node: NodeId) -> bool {
+        self.nodes[node as usize].first_child != NONE
+    }
+
+    /// Map a byte range of `text(node)` to the byte range in the file it was decoded from.
+    pub fn text_span(&self, node: NodeId, start: usize, end: usize) -> (usize, usize) {
+        let n = &self.nodes[node as usize];
+        let base = n.text_start as usize;
+        (
+            self.raw_offset(n, base + start),
+            self.raw_offset(n, base + end.max(start + 1) - 1) + 1,
+        )
+    }
+
+    fn raw_offset(&self, n: &Node, decoded: usize) -> usize {
+        let node_start = n.text_start as usize;
+        let node_end = node_start + n.text_len as usize;
+        let decoded = decoded.min(node_end.saturating_sub(1)).max(node_start);
+        // Last break at or before `decoded` that belongs to this node's text.
+        let idx = self.breaks.partition_point(|&(d, _)| d as usize <= decoded);
+        match idx.checked_sub(1).map(|i| self.breaks[i]) {
+            Some((d, r)) if d as usize >= node_start => r as usize + (decoded - d as usize),
+            _ => n.text_raw as usize + (decoded - node_start),
+        }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s as usize <= offset)
+    }
+
+    /// Tag path from the root, e.g. `ConnectedApp/oauthConfig/scopes`.
+    pub fn path(&self, node: NodeId) -> String {
+        let mut names = vec![self.name(node)];
+        let mut cur = node;
+        while let Some(p) = self.parent(cur) {
+            names.push(self.name(p));
+            cur = p;
+        }
+        names.reverse();
+        names.join("/")
+    }
+}
+
+pub struct Children<'a> {
+    doc: &'a Document,
+    next: NodeId,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next == NONE {
+            return None;
+        }
+        let cur = self.next;
+        self.next = self.doc.nodes[cur as usize].next_sibling;
+        Some(cur)
+    }
+}
+
+/// Offsets at which each line starts (line 1 starts at 0).
+pub fn line_starts(bytes: &[u8]) -> Vec<u32> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1))
+        .collect()
+}
+
+fn xml_error_message(error: &quick_xml::Error) -> String {
+    use quick_xml::Error as E;
+    match error {
+        E::IllFormed(ill) => format!("malformed XML: {ill}"),
+        E::Syntax(syntax) => format!("malformed XML: {syntax}"),
+        other => format!("malformed XML: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Document {
+        Document::parse(s.as_bytes()).expect("well-formed")
+    }
+
+    #[test]
+    fn builds_tree_with_spans_and_text() {
+        let src = "<?xml version='1.0' encoding='UTF-8' ?>\n<Root xmlns=\"x\">\n    <a>one</a>\n    <b><c>two</c></b>\n</Root>\n";
+        let doc = parse(src);
+        let root = doc.root();
+        assert_eq!(doc.name(root), "Root");
+        let a = doc.child(root, "a").unwrap();
+        assert_eq!(doc.text(a), "one");
+        let (s, e) = doc.span(a);
+        assert_eq!(&src[s..e], "<a>one</a>");
+        assert_eq!(doc.line_of(s), 3);
+        let c = doc.child(doc.child(root, "b").unwrap(), "c").unwrap();
+        assert_eq!(doc.text(c), "two");
+        assert_eq!(doc.path(c), "Root/b/c");
+        assert_eq!(
+            doc.text(root),
+            "",
+            "whitespace between children is not text"
+        );
+    }
+
+    #[test]
+    fn bom_does_not_shift_spans() {
+        let src = "\u{FEFF}<Root><a>x</a></Root>";
+        let doc = parse(src);
+        let a = doc.child(doc.root(), "a").unwrap();
+        let (s, e) = doc.span(a);
+        assert_eq!(&src.as_bytes()[s..e], b"<a>x</a>");
+    }
+
+    #[test]
+    fn entities_decoded_and_mapped_back() {
+        let src = "<R><f>$User.Username = &quot;a@b.c&quot; &amp;&amp; $Profile.Name</f></R>";
+        let doc = parse(src);
+        let f = doc.child(doc.root(), "f").unwrap();
+        let text = doc.text(f);
+        assert_eq!(text, "$User.Username = \"a@b.c\" && $Profile.Name");
+        let at = text.find("$Profile.Name").unwrap();
+        let (s, e) = doc.text_span(f, at, at + "$Profile.Name".len());
+        assert_eq!(&src[s..e], "$Profile.Name");
+        let (s, e) = doc.text_span(f, 0, 5);
+        assert_eq!(&src[s..e], "$User");
+    }
+
+    #[test]
+    fn cdata_and_char_refs() {
+        let src = "<R><f><![CDATA[a < b]]></f><g>&#65;&#x42;C</g></R>";
+        let doc = parse(src);
+        let f = doc.child(doc.root(), "f").unwrap();
+        assert_eq!(doc.text(f), "a < b");
+        let (s, e) = doc.text_span(f, 2, 3);
+        assert_eq!(&src[s..e], "<");
+        let g = doc.child(doc.root(), "g").unwrap();
+        assert_eq!(doc.text(g), "ABC");
+        let (s, e) = doc.text_span(g, 2, 3);
+        assert_eq!(&src[s..e], "C");
+    }
+
+    #[test]
+    fn crlf_and_split_tags_and_self_closing() {
+        let src = "<R>\r\n  <description\r\n    >text</description>\r\n  <v/>\r\n</R>";
+        let doc = parse(src);
+        let d = doc.child(doc.root(), "description").unwrap();
+        assert_eq!(doc.text(d), "text");
+        assert_eq!(doc.line_of(doc.span(d).0), 2);
+        let v = doc.child(doc.root(), "v").unwrap();
+        assert_eq!(doc.text(v), "");
+        assert_eq!(&src[doc.span(v).0..doc.span(v).1], "<v/>");
+    }
+
+    #[test]
+    fn namespaced_names_use_local_part() {
+        let doc = parse("<md:R xmlns:md=\"u\"><md:a xsi:type=\"x\">1</md:a></md:R>");
+        assert_eq!(doc.name(doc.root()), "R");
+        assert!(doc.child(doc.root(), "a").is_some());
+    }
+
+    #[test]
+    fn malformed_inputs_are_located_errors() {
+        let cases: &[(&str, &str, usize)] = &[
+            ("<R><a>x</b></R>", "malformed", 7),
+            ("<R><a>x</a>", "never closed", 0),
+            ("<R>&bogus;</R>", "undefined entity", 3),
+            ("", "no root", 0),
+            ("<R/><S/>", "second root", 4),
+            ("<R attr=></R>", "malformed", 0),
+        ];
+        for (src, needle, offset) in cases {
+            let e = Document::parse(src.as_bytes()).unwrap_err();
+            assert!(e.message.contains(needle), "{src}: {}", e.message);
+            assert_eq!(e.offset, *offset, "{src}: {}", e.message);
+        }
+        let e = Document::parse(b"<R>\xff</R>").unwrap_err();
+        assert_eq!(e.offset, 3);
+    }
+
+    #[test]
+    fn dtd_entities_are_not_expanded() {
+        let src = "<?xml version=\"1.0\"?><!DOCTYPE R [<!ENTITY x \"boom\">]><R>&x;</R>";
+        let e = Document::parse(src.as_bytes()).unwrap_err();
+        assert!(e.message.contains("never expanded"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_recurse() {
+        let depth = 100_000;
+        let mut src = String::with_capacity(depth * 8);
+        for _ in 0..depth {
+            src.push_str("<a>");
+        }
+        for _ in 0..depth {
+            src.push_str("</a>");
+        }
+        let doc = parse(&src);
+        assert_eq!(doc.len(), depth);
+    }
+}
