@@ -94,6 +94,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
             )));
         }
     }
+    let timer = Timer::from_env();
     let root = discover::find_root(&first);
     let engine = policy::engine();
     let policies = load_policies(&engine, &options.rules_dirs)?;
@@ -110,7 +111,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
             no_forceignore: options.no_forceignore,
         },
     );
+    timer.lap("discover + compile policies");
     let org = Org::load(&project);
+    timer.lap("read + parse");
     let files_checked = org.metadata_file_count();
     let mut findings = Vec::new();
     if selected(INVALID_METADATA, options) {
@@ -129,7 +132,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         }));
     }
     let analysis = Arc::new(Analysis::new(org));
+    timer.lap("analysis");
     findings.extend(policy::run(&engine, &policies, &analysis)?);
+    timer.lap("policies");
     let scopes = scopes(&root, &options.paths);
     findings.retain(|f| in_scope(&analysis.org.file(f.loc.file).rel, &scopes));
     policy::sort_findings(&mut findings, &analysis.org);
@@ -160,4 +165,24 @@ fn in_scope(rel: &str, scopes: &[String]) -> bool {
         || scopes.iter().any(|s| {
             rel == s || (rel.starts_with(s.as_str()) && rel.as_bytes().get(s.len()) == Some(&b'/'))
         })
+}
+
+/// Phase timings on stderr when `SFPOLICY_TIMINGS` is set: where a slow run spends its time.
+struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timer {
+    fn from_env() -> Timer {
+        Timer(
+            std::env::var_os("SFPOLICY_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    fn lap(&self, phase: &str) {
+        if let Some(start) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {phase}: {:.1} ms", (now - start.get()).as_secs_f64() * 1e3);
+            start.set(now);
+        }
+    }
 }

@@ -58,10 +58,11 @@ impl fmt::Display for XmlError {
 struct Open {
     node: NodeId,
     last_child: NodeId,
-    /// Text seen since the start tag; kept only if no child element follows (no mixed content).
-    pending: String,
-    pending_raw: u32,
-    pending_breaks: Vec<(u32, u32)>,
+    /// Where this element's own text begins in `Document::text` / `breaks`. Text seen before a
+    /// child element is indentation (no mixed content in metadata) and is cut back to the mark.
+    text_mark: u32,
+    breaks_mark: u32,
+    has_text: bool,
 }
 
 struct Builder {
@@ -104,9 +105,9 @@ impl Builder {
             text_raw: start as u32,
         });
         if let Some(open) = self.stack.last_mut() {
-            // A child element: whatever text came before it is indentation, not a value.
-            open.pending.clear();
-            open.pending_breaks.clear();
+            self.doc.text.truncate(open.text_mark as usize);
+            self.doc.breaks.truncate(open.breaks_mark as usize);
+            open.has_text = false;
             if open.last_child == NONE {
                 self.doc.nodes[open.node as usize].first_child = id;
             } else {
@@ -117,41 +118,57 @@ impl Builder {
         Ok(id)
     }
 
+    fn push_open(&mut self, node: NodeId) {
+        self.stack.push(Open {
+            node,
+            last_child: NONE,
+            text_mark: self.doc.text.len() as u32,
+            breaks_mark: self.doc.breaks.len() as u32,
+            has_text: false,
+        });
+    }
+
     fn close(&mut self, end: usize) {
         let Some(open) = self.stack.pop() else { return };
         let node = &mut self.doc.nodes[open.node as usize];
         node.end = end as u32;
-        if open.last_child == NONE && !open.pending.is_empty() {
-            let decoded_start = self.doc.text.len() as u32;
-            node.text_start = decoded_start;
-            node.text_len = open.pending.len() as u32;
-            node.text_raw = open.pending_raw;
-            for (decoded, raw) in open.pending_breaks {
-                self.doc.breaks.push((decoded_start + decoded, raw));
-            }
-            self.doc.text.push_str(&open.pending);
+        if open.last_child == NONE {
+            node.text_start = open.text_mark;
+            node.text_len = self.doc.text.len() as u32 - open.text_mark;
+        } else {
+            self.doc.text.truncate(open.text_mark as usize);
+            self.doc.breaks.truncate(open.breaks_mark as usize);
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            parent.text_mark = self.doc.text.len() as u32;
+            parent.breaks_mark = self.doc.breaks.len() as u32;
         }
     }
 
     /// Append decoded text that came from raw offset `raw`.
     fn text(&mut self, piece: &str, raw: usize) {
-        let Some(open) = self.stack.last_mut() else {
-            return;
-        };
-        if open.pending.is_empty() {
-            open.pending_raw = raw as u32;
+        let Some(open) = self.stack.last_mut() else { return };
+        if !open.has_text {
+            // Indentation before the first child or the end tag: never a value worth a copy.
+            if piece.bytes().all(|b| b.is_ascii_whitespace()) {
+                return;
+            }
+            open.has_text = true;
+            self.doc.nodes[open.node as usize].text_raw = raw as u32;
         } else {
-            let decoded = open.pending.len() as u32;
-            let expected = open.pending_raw as usize + decoded as usize;
-            let predicted = open
-                .pending_breaks
-                .last()
-                .map_or(expected, |&(d, r)| r as usize + (decoded - d) as usize);
+            let decoded = self.doc.text.len();
+            let node = &self.doc.nodes[open.node as usize];
+            let predicted = match self.doc.breaks.last() {
+                Some(&(d, r)) if self.doc.breaks.len() > open.breaks_mark as usize => {
+                    r as usize + (decoded - d as usize)
+                }
+                _ => node.text_raw as usize + (decoded - open.text_mark as usize),
+            };
             if predicted != raw {
-                open.pending_breaks.push((decoded, raw as u32));
+                self.doc.breaks.push((decoded as u32, raw as u32));
             }
         }
-        open.pending.push_str(piece);
+        self.doc.text.push_str(piece);
     }
 }
 
@@ -212,16 +229,12 @@ impl Document {
             let after = reader.buffer_position() as usize + base;
             match event {
                 Event::Start(tag) => {
+                    check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.stack.push(Open {
-                        node,
-                        last_child: NONE,
-                        pending: String::new(),
-                        pending_raw: 0,
-                        pending_breaks: Vec::new(),
-                    });
+                    builder.push_open(node);
                 }
                 Event::Empty(tag) => {
+                    check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
                     builder.doc.nodes[node as usize].end = after as u32;
                 }
@@ -415,6 +428,17 @@ pub fn line_starts(bytes: &[u8]) -> Vec<u32> {
     std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1))
         .collect()
+}
+
+/// quick-xml parses attributes lazily; well-formedness needs them checked (rare in metadata).
+fn check_attributes(tag: &quick_xml::events::BytesStart, offset: usize) -> Result<(), XmlError> {
+    if tag.attributes_raw().trim().is_empty() {
+        return Ok(());
+    }
+    for attribute in tag.attributes() {
+        attribute.map_err(|e| err(format!("malformed XML: bad attribute: {e}"), offset))?;
+    }
+    Ok(())
 }
 
 fn xml_error_message(error: &quick_xml::Error) -> String {

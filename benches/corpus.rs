@@ -1,0 +1,105 @@
+//! Corpus benchmark: the full check against a bare quick-xml tokenize of the same files.
+//!
+//! `cargo bench --bench corpus -- [PATH] [RUNS]` (default `../shared/corpus`, 5 runs). Prints
+//! files, bytes, wall time, MB/s, peak RSS, and the ratio check / tokenize (target ≤ 2).
+
+use rayon::prelude::*;
+use sfpolicy::check;
+use sfpolicy::discover;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Read every file and run quick-xml's reader to the end: the floor any parser pays.
+fn tokenize(paths: &[PathBuf]) -> usize {
+    paths
+        .par_iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            let mut reader = quick_xml::Reader::from_str(&text);
+            let mut events = 0usize;
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+                    Ok(_) => events += 1,
+                }
+            }
+            events
+        })
+        .sum()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let path = PathBuf::from(args.first().map_or("../shared/corpus", String::as_str));
+    let runs: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let options = check::Options {
+        paths: vec![path.clone()],
+        no_forceignore: true,
+        ..check::Options::default()
+    };
+
+    let root = discover::find_root(&path);
+    let project = discover::discover(&root, &discover::Options { no_forceignore: true });
+    let paths: Vec<PathBuf> = project.files.iter().map(|f| f.path.clone()).collect();
+    let bytes: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+
+    // Warm the page cache so both sides read from memory.
+    tokenize(&paths);
+    let mut check_times = Vec::new();
+    let mut findings = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let outcome = check::run(&options).expect("check runs");
+        check_times.push(start.elapsed());
+        findings = outcome.findings.len();
+    }
+    let rss = peak_rss_mb();
+    let mut token_times = Vec::new();
+    let mut events = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        events = tokenize(&paths);
+        token_times.push(start.elapsed());
+    }
+    let check_t = median(check_times);
+    let token_t = median(token_times);
+    let mb = bytes as f64 / 1e6;
+    println!("path            {}", path.display());
+    println!("threads         {}", rayon::current_num_threads());
+    println!("files           {}", paths.len());
+    println!("bytes           {bytes} ({mb:.1} MB)");
+    println!("findings        {findings}");
+    println!(
+        "check           {:.1} ms  ({:.0} MB/s)  median of {runs}",
+        check_t.as_secs_f64() * 1e3,
+        mb / check_t.as_secs_f64()
+    );
+    println!(
+        "bare tokenize   {:.1} ms  ({:.0} MB/s)  {events} events",
+        token_t.as_secs_f64() * 1e3,
+        mb / token_t.as_secs_f64()
+    );
+    println!(
+        "ratio           {:.2}x  (target <= 2.00)",
+        check_t.as_secs_f64() / token_t.as_secs_f64()
+    );
+    println!("peak RSS        {rss:.0} MB  (target <= 300)");
+}
