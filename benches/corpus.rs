@@ -44,7 +44,10 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let path = PathBuf::from(args.first().map_or("../shared/corpus", String::as_str));
     let runs: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5);
     let options = check::Options {
@@ -54,7 +57,12 @@ fn main() {
     };
 
     let root = discover::find_root(&path);
-    let project = discover::discover(&root, &discover::Options { no_forceignore: true });
+    let project = discover::discover(
+        &root,
+        &discover::Options {
+            no_forceignore: true,
+        },
+    );
     let paths: Vec<PathBuf> = project.files.iter().map(|f| f.path.clone()).collect();
     let bytes: u64 = paths
         .iter()

@@ -181,7 +181,10 @@ impl Timer {
     fn lap(&self, phase: &str) {
         if let Some(start) = &self.0 {
             let now = std::time::Instant::now();
-            eprintln!("timing: {phase}: {:.1} ms", (now - start.get()).as_secs_f64() * 1e3);
+            eprintln!(
+                "timing: {phase}: {:.1} ms",
+                (now - start.get()).as_secs_f64() * 1e3
+            );
             start.set(now);
         }
     }

@@ -79,30 +79,41 @@ pub fn discover(root: &Path, options: &Options) -> Project {
     if !options.no_forceignore {
         walker.add_custom_ignore_filename(".forceignore");
     }
-    for entry in walker.build() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                project.warnings.push(format!("cannot read: {error}"));
-                continue;
+    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    walker.build_parallel().run(|| {
+        Box::new(|entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    lock(&found).1.push(format!("cannot read: {error}"));
+                    return ignore::WalkState::Continue;
+                }
+            };
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                let path = entry.into_path();
+                let rel = relative(root, &path);
+                if let Some((kind, name)) = classify(&rel) {
+                    lock(&found).0.push(SourceFile {
+                        path,
+                        rel,
+                        kind,
+                        name,
+                    });
+                }
             }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.into_path();
-        let rel = relative(root, &path);
-        if let Some((kind, name)) = classify(&rel) {
-            project.files.push(SourceFile {
-                path,
-                rel,
-                kind,
-                name,
-            });
-        }
-    }
+            ignore::WalkState::Continue
+        })
+    });
+    let (files, mut warnings) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    project.files = files;
+    warnings.sort();
+    project.warnings.extend(warnings);
     project.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     project
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn read_sfdx_project(project: &mut Project) {

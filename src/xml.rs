@@ -147,7 +147,9 @@ impl Builder {
 
     /// Append decoded text that came from raw offset `raw`.
     fn text(&mut self, piece: &str, raw: usize) {
-        let Some(open) = self.stack.last_mut() else { return };
+        let Some(open) = self.stack.last_mut() else {
+            return;
+        };
         if !open.has_text {
             // Indentation before the first child or the end tag: never a value worth a copy.
             if piece.bytes().all(|b| b.is_ascii_whitespace()) {
@@ -191,7 +193,10 @@ fn predefined_entity(name: &str) -> Option<char> {
 }
 
 fn local_name(qualified: &str) -> &str {
-    qualified.rsplit(':').next().unwrap_or(qualified)
+    match qualified.bytes().rposition(|b| b == b':') {
+        Some(i) => &qualified[i + 1..],
+        None => qualified,
+    }
 }
 
 impl Document {

@@ -128,17 +128,29 @@ pub fn property(parent: &str, name: &str) -> Property {
     }
 }
 
-/// Every (parent, child, repeated) the schema knows, for the API reference.
-pub fn all() -> Vec<(&'static str, Vec<(&'static str, bool)>, bool)> {
+/// One element of the schema, for the API reference.
+pub struct SchemaEntry {
+    pub parent: &'static str,
+    /// (child, repeated)
+    pub children: Vec<(&'static str, bool)>,
+    pub open: bool,
+}
+
+/// Everything the schema knows, sorted, for the API reference.
+pub fn all() -> Vec<SchemaEntry> {
     let mut out: Vec<_> = schemas()
         .iter()
         .map(|(parent, s)| {
             let mut kids: Vec<_> = s.children.iter().map(|(k, v)| (*k, *v)).collect();
             kids.sort();
-            (*parent, kids, s.open)
+            SchemaEntry {
+                parent,
+                children: kids,
+                open: s.open,
+            }
         })
         .collect();
-    out.sort_by_key(|(p, ..)| *p);
+    out.sort_by_key(|e| e.parent);
     out
 }
 
