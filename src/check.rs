@@ -1,6 +1,7 @@
 //! `sfpolicy check`: the whole pipeline for one project.
 
 use crate::analysis::Analysis;
+use crate::config::{Config, Setting};
 use crate::discover;
 use crate::findings::{Finding, Loc, Severity};
 use crate::model::Org;
@@ -18,6 +19,8 @@ pub struct Options {
     pub no_forceignore: bool,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// `--config FILE`; default `<root>/sfpolicy.toml` when present.
+    pub config: Option<PathBuf>,
 }
 
 pub struct Outcome {
@@ -34,6 +37,47 @@ pub struct ToolError(pub String);
 impl std::fmt::Display for ToolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl ToolError {
+    /// An error located in a text file, rendered like a finding (file, line, column, snippet).
+    pub fn located(
+        path: &Path,
+        text: &str,
+        span: std::ops::Range<usize>,
+        message: &str,
+    ) -> ToolError {
+        use codespan_reporting::diagnostic::{Diagnostic, Label};
+        use codespan_reporting::files::SimpleFile;
+        use codespan_reporting::term::{self, termcolor::Buffer};
+        let name = path.display().to_string();
+        let (line, column) = crate::report::line_column(text, span.start);
+        let file = SimpleFile::new(name.clone(), text);
+        let end = span.end.clamp(span.start, text.len());
+        let start = span.start.min(end);
+        let diagnostic = Diagnostic::error()
+            .with_message(message)
+            .with_labels(vec![Label::primary((), start..end)]);
+        let mut buffer = Buffer::no_color();
+        let _ =
+            term::emit_to_write_style(&mut buffer, &term::Config::default(), &file, &diagnostic);
+        ToolError(format!(
+            "{name}:{line}:{column}: {message}\n{}",
+            String::from_utf8_lossy(buffer.as_slice()).trim_end()
+        ))
+    }
+}
+
+impl From<crate::config::ConfigError> for ToolError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        ToolError::located(&e.path, &e.text, e.error.span, &e.error.message)
+    }
+}
+
+impl From<crate::analysis::RegisterError> for ToolError {
+    fn from(e: crate::analysis::RegisterError) -> Self {
+        ToolError::located(&e.path, &e.text, e.error.span, &e.error.message)
     }
 }
 
@@ -96,13 +140,17 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     }
     let timer = Timer::from_env();
     let root = discover::find_root(&first);
+    let config = Config::load(&root, options.config.as_deref())?;
     let engine = policy::engine();
-    let policies = load_policies(&engine, &options.rules_dirs)?;
+    let mut dirs = options.rules_dirs.clone();
+    dirs.extend(config.policy_paths.iter().map(|(p, _)| p.clone()));
+    let policies = load_policies(&engine, &dirs)?;
     validate_rule_names(&options.select, &policies)?;
     validate_rule_names(&options.ignore, &policies)?;
+    validate_config(&config, &policies)?;
     let policies: Vec<Policy> = policies
         .into_iter()
-        .filter(|p| selected(&p.id, options))
+        .filter(|p| selected(&p.id, options) && config.may_run(&p.id, p.severity))
         .collect();
 
     let project = discover::discover(
@@ -112,8 +160,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         },
     );
     timer.lap("discover + compile policies");
-    let org = Org::load(&project);
+    let mut org = Org::load(&project);
     timer.lap("read + parse");
+    let register = Analysis::load_register(&mut org, &config)?;
     let files_checked = org.metadata_file_count();
     let mut findings = Vec::new();
     if selected(INVALID_METADATA, options) {
@@ -131,10 +180,11 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
             related: Vec::new(),
         }));
     }
-    let analysis = Arc::new(Analysis::new(org));
+    let analysis = Arc::new(Analysis::build(org, config, register));
     timer.lap("analysis");
     findings.extend(policy::run(&engine, &policies, &analysis)?);
     timer.lap("policies");
+    apply_settings(&mut findings, &analysis);
     let scopes = scopes(&root, &options.paths);
     findings.retain(|f| in_scope(&analysis.org.file(f.loc.file).rel, &scopes));
     policy::sort_findings(&mut findings, &analysis.org);
@@ -188,4 +238,66 @@ impl Timer {
             start.set(now);
         }
     }
+}
+
+/// Rule ids and options in the config must exist: a typo would silently do nothing.
+fn validate_config(config: &Config, policies: &[Policy]) -> Result<(), ToolError> {
+    let Some((path, _, text)) = &config.source else {
+        return Ok(());
+    };
+    for (id, span) in config.named_rules() {
+        if id != INVALID_METADATA && !policies.iter().any(|p| p.id == id) {
+            let hint = crate::policy::schema::closest(policies.iter().map(|p| p.id.as_str()), id)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(ToolError::located(
+                path,
+                text,
+                span,
+                &format!("unknown rule `{id}`{hint}"),
+            ));
+        }
+    }
+    for rule in &config.rules {
+        let Some(policy) = policies.iter().find(|p| p.id == rule.id) else {
+            continue;
+        };
+        for (key, node, span) in &rule.options {
+            let Some(default) = policy.options.get(key.as_str()) else {
+                let known: Vec<&str> = policy.options.keys().map(|k| k.as_str()).collect();
+                let known = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return Err(ToolError::located(
+                    path,
+                    text,
+                    span.clone(),
+                    &format!(
+                        "rule `{}` has no option `{key}` (options: severity, {known})",
+                        rule.id
+                    ),
+                ));
+            };
+            policy::check_option_type(key, default, node)
+                .map_err(|m| ToolError::located(path, text, node.span.clone(), &m))?;
+        }
+    }
+    Ok(())
+}
+
+/// Severities from config and overrides; `off` drops the finding.
+fn apply_settings(findings: &mut Vec<Finding>, analysis: &Analysis) {
+    let config = &analysis.config;
+    findings.retain_mut(|f| {
+        let rel = &analysis.org.file(f.loc.file).rel;
+        match config.setting_for(&f.rule, f.severity, rel) {
+            Setting::Off => false,
+            Setting::On(s) => {
+                f.severity = s;
+                true
+            }
+        }
+    });
 }

@@ -5,11 +5,15 @@
 
 pub mod analysis;
 pub mod check;
+pub mod config;
 pub mod discover;
 pub mod findings;
 pub mod formula;
 pub mod kind;
 pub mod model;
+pub mod permissions;
 pub mod policy;
+pub mod register;
 pub mod report;
+pub mod toml_tree;
 pub mod xml;

@@ -73,6 +73,9 @@ struct CheckArgs {
     /// Extra policy folder (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     rules_dirs: Vec<PathBuf>,
+    /// Configuration file (default: sfpolicy.toml at the project root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Run only this rule (repeatable)
     #[arg(long, value_name = "RULE")]
     select: Vec<String>,
@@ -128,6 +131,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
         no_forceignore: args.no_forceignore,
         select: args.select.clone(),
         ignore: args.ignore.clone(),
+        config: args.config.clone(),
     };
     let outcome = check::run(&options)?;
     if !args.quiet {

@@ -25,6 +25,8 @@ pub struct FileEntry {
 
 #[derive(Debug)]
 pub struct Component {
+    /// Index in `Org::components`.
+    pub id: usize,
     pub kind: Kind,
     /// API name (`Admin`, `Account.Phone_Required`).
     pub name: String,
@@ -73,6 +75,81 @@ pub struct Org {
     by_kind: FxHashMap<Kind, Vec<usize>>,
     by_name: FxHashMap<(Kind, String), usize>,
     by_label: FxHashMap<(Kind, String), Vec<usize>>,
+}
+
+/// Profiles Salesforce ships (`custom` false). Used when a partial retrieve omits `<custom>`.
+const STANDARD_PROFILES: &[&str] = &[
+    "Admin",
+    "Standard",
+    "StandardAul",
+    "ContractManager",
+    "MarketingProfile",
+    "SolutionManager",
+    "ReadOnly",
+    "Guest",
+    "HighVolumePortal",
+    "PlatformPortal",
+    "Read Only",
+    "Minimum Access - Salesforce",
+    "Minimum Access - API Only Integrations",
+    "Salesforce API Only System Integrations",
+    "Analytics Cloud Integration User",
+    "Analytics Cloud Security User",
+    "Chatter Free User",
+    "Chatter External User",
+    "Chatter Moderator User",
+    "Customer Community User",
+    "Customer Community Login User",
+    "Customer Community Plus User",
+    "Customer Community Plus Login User",
+    "Partner Community User",
+    "Partner Community Login User",
+    "High Volume Customer Portal User",
+    "Authenticated Website",
+    "Identity User",
+    "External Identity User",
+    "Force.com - App Subscription User",
+    "Force.com - Free User",
+    "Gold Partner User",
+    "Silver Partner User",
+    "Customer Portal Manager Custom",
+    "Customer Portal Manager Standard",
+    "Cross Org Data Proxy User",
+    "B2BMA Integration User",
+    "Sales Insights Integration User",
+    "SalesforceIQ Integration User",
+    "CPQ Integration User",
+    "Work.com Only User",
+    "Einstein Agent User",
+    "Premier Support User",
+    "Standard Guest",
+];
+
+/// A profile Salesforce ships: `<custom>false</custom>`, or a known standard name when absent.
+pub fn is_standard_profile(c: &Component) -> bool {
+    match c.text("custom") {
+        Some(v) => v.eq_ignore_ascii_case("false"),
+        None => {
+            STANDARD_PROFILES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&c.name))
+                || STANDARD_PROFILE_LABELS
+                    .iter()
+                    .any(|(_, l)| l.eq_ignore_ascii_case(&c.name))
+        }
+    }
+}
+
+/// The managed-package namespace of an API name (`SBQQ__SteelBrickCPQUser` → `SBQQ`), when it
+/// is not the project's own. `Obj__c`-style suffixes are not namespaces.
+pub fn foreign_namespace<'a>(name: &'a str, own: &str) -> Option<&'a str> {
+    let (prefix, rest) = name.split_once("__")?;
+    let valid = !prefix.is_empty()
+        && prefix.len() <= 15
+        && prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        && !rest.is_empty();
+    (valid && !prefix.eq_ignore_ascii_case(own)).then_some(prefix)
 }
 
 /// Labels of standard profiles whose API names differ from what users see.
@@ -167,6 +244,7 @@ impl Org {
                         continue;
                     };
                     self.components.push(Arc::new(Component {
+                        id: self.components.len(),
                         kind,
                         name: format!("{}.{}", source.name, short),
                         file,
@@ -177,6 +255,7 @@ impl Org {
             }
         }
         self.components.push(Arc::new(Component {
+            id: self.components.len(),
             kind: source.kind,
             name: source.name.clone(),
             file,

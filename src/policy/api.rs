@@ -5,11 +5,12 @@
 //! they were given, so they point at the exact XML element.
 
 use super::schema::{self, Property};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PreAuth, RunAs, RunAsSource};
 use crate::findings::{Loc, Related};
 use crate::formula;
 use crate::kind::Kind;
 use crate::model::{Component, FileId};
+use crate::permissions::{FieldGrant, ObjectGrant, Permissions, UserGrant};
 use crate::xml::{Document, NodeId};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 use std::cell::RefCell;
@@ -53,6 +54,23 @@ pub struct Reported {
 
 thread_local! {
     static SINK: RefCell<Vec<Reported>> = const { RefCell::new(Vec::new()) };
+    static OPTIONS: RefCell<Option<Arc<Map>>> = const { RefCell::new(None) };
+}
+
+/// The options of the policy about to run on this thread.
+pub fn set_options(options: Arc<Map>) {
+    OPTIONS.with(|o| *o.borrow_mut() = Some(options));
+}
+
+fn option(name: &str) -> RhaiResult<Dynamic> {
+    OPTIONS.with(|o| {
+        o.borrow()
+            .as_ref()
+            .and_then(|m| m.get(name).cloned())
+            .ok_or_else(|| {
+                runtime_error(format!("option `{name}` is not declared in RULE.options"))
+            })
+    })
 }
 
 /// Take everything reported on this thread since the last call.
@@ -168,6 +186,30 @@ fn loc_of(target: &Dynamic) -> RhaiResult<Loc> {
     if let Some(r) = target.read_lock::<FormulaRef>() {
         return Ok(r.loc.clone());
     }
+    if let Some(l) = target.read_lock::<Location>() {
+        return Ok(l.0.clone());
+    }
+    if let Some(p) = target.read_lock::<PreAuthRef>() {
+        return Ok(p.0.loc.clone());
+    }
+    if let Some(r) = target.read_lock::<RunAsRef>() {
+        return Ok(r.1.loc.clone());
+    }
+    if let Some(g) = target.read_lock::<UserGrantRef>() {
+        return Ok(g.0.via.as_ref().map_or(&g.0.loc, |v| &v.loc).clone());
+    }
+    if let Some(g) = target.read_lock::<ObjectGrantRef>() {
+        return Ok(g.0.via.as_ref().map_or(&g.0.loc, |v| &v.loc).clone());
+    }
+    if let Some(g) = target.read_lock::<FieldGrantRef>() {
+        return Ok(g.0.via.as_ref().map_or(&g.0.loc, |v| &v.loc).clone());
+    }
+    if let Some(v) = target.read_lock::<RegisterValue>() {
+        return Ok(v.loc.clone());
+    }
+    if let Some(e) = target.read_lock::<RegisterEntryRef>() {
+        return Ok(e.header_loc());
+    }
     Err(runtime_error(format!(
         "report() needs an Element, Component or FormulaRef to point at, got {}",
         target.type_name()
@@ -234,8 +276,349 @@ fn component_dyn(c: &Arc<Component>) -> Dynamic {
     Dynamic::from(ComponentRef(c.clone()))
 }
 
+/// A location a finding can point at (a related place, the origin of a grant).
+#[derive(Clone)]
+pub struct Location(pub Loc);
+
+#[derive(Clone)]
+pub struct IdentityRef(pub Arc<Analysis>, pub usize);
+#[derive(Clone)]
+pub struct PreAuthRef(pub Arc<PreAuth>);
+#[derive(Clone)]
+pub struct RunAsRef(pub Arc<Analysis>, pub Arc<RunAs>);
+#[derive(Clone)]
+pub struct PermissionsRef(pub Arc<Permissions>);
+#[derive(Clone)]
+pub struct UserGrantRef(pub Arc<UserGrant>);
+#[derive(Clone)]
+pub struct ObjectGrantRef(pub Arc<ObjectGrant>);
+#[derive(Clone)]
+pub struct FieldGrantRef(pub Arc<FieldGrant>);
+#[derive(Clone)]
+pub struct RegisterRef(pub Arc<Analysis>);
+#[derive(Clone)]
+pub struct RegisterEntryRef(pub Arc<Analysis>, pub usize);
+
+/// One value of a register entry, located at the value in `integrations.toml`.
+#[derive(Clone)]
+pub struct RegisterValue {
+    pub text: String,
+    pub loc: Loc,
+}
+
+impl RegisterEntryRef {
+    fn entry(&self) -> &crate::register::Entry {
+        &self
+            .0
+            .register
+            .as_ref()
+            .expect("entry of a loaded register")
+            .register
+            .entries[self.1]
+    }
+
+    fn header_loc(&self) -> Loc {
+        let e = self.entry();
+        self.0
+            .register_loc(&e.span, &format!("integration[{}]", e.system()))
+            .expect("register loaded")
+    }
+
+    fn value(&self, key: &str, text: String, span: &std::ops::Range<usize>) -> Dynamic {
+        let system = self.entry().system().to_string();
+        Dynamic::from(RegisterValue {
+            loc: self
+                .0
+                .register_loc(span, &format!("integration[{system}].{key}={text}"))
+                .expect("register loaded"),
+            text,
+        })
+    }
+}
+
+fn opt_component(c: Option<&Arc<Component>>) -> Dynamic {
+    c.map_or(Dynamic::UNIT, component_dyn)
+}
+
+fn via_dyn(via: &Option<crate::permissions::Via>) -> Dynamic {
+    via.as_ref()
+        .map_or(Dynamic::UNIT, |v| Dynamic::from(v.member.clone()))
+}
+
+fn register_analysis(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<Location>("Location")
+        .register_fn("to_debug", |l: &mut Location| {
+            format!("Location({})", l.0.key)
+        });
+
+    engine
+        .register_type_with_name::<IdentityRef>("Identity")
+        .register_get("component", |i: &mut IdentityRef| {
+            component_dyn(&i.0.identities[i.1].component)
+        })
+        .register_get("reasons", |i: &mut IdentityRef| -> Array {
+            i.0.identities[i.1]
+                .reasons
+                .iter()
+                .map(|r| Dynamic::from(r.text.clone()))
+                .collect()
+        })
+        .register_get("reason_locations", |i: &mut IdentityRef| -> Array {
+            i.0.identities[i.1]
+                .reasons
+                .iter()
+                .filter_map(|r| r.loc.clone().map(|l| Dynamic::from(Location(l))))
+                .collect()
+        });
+
+    engine
+        .register_type_with_name::<PreAuthRef>("PreAuthorization")
+        .register_get("app", |p: &mut PreAuthRef| component_dyn(&p.0.app))
+        .register_get("kind", |p: &mut PreAuthRef| p.0.kind.as_str().to_string())
+        .register_get("name", |p: &mut PreAuthRef| p.0.name.clone())
+        .register_get("target", |p: &mut PreAuthRef| {
+            opt_component(p.0.target.as_ref())
+        })
+        .register_get("system_administrator", |p: &mut PreAuthRef| {
+            p.0.system_administrator
+        })
+        .register_get("location", |p: &mut PreAuthRef| Location(p.0.loc.clone()));
+
+    engine
+        .register_type_with_name::<RunAsRef>("RunAs")
+        .register_get("username", |r: &mut RunAsRef| r.1.username.clone())
+        .register_get("system", |r: &mut RunAsRef| r.1.system.clone())
+        .register_get("source", |r: &mut RunAsRef| match &r.1.source {
+            RunAsSource::App(c) => c.kind.as_str().to_string(),
+            RunAsSource::Register(_) => "register".to_string(),
+        })
+        .register_get("app", |r: &mut RunAsRef| match &r.1.source {
+            RunAsSource::App(c) => component_dyn(c),
+            RunAsSource::Register(_) => Dynamic::UNIT,
+        })
+        .register_get("entry", |r: &mut RunAsRef| match &r.1.source {
+            RunAsSource::Register(i) => Dynamic::from(RegisterEntryRef(r.0.clone(), *i)),
+            RunAsSource::App(_) => Dynamic::UNIT,
+        })
+        .register_get("location", |r: &mut RunAsRef| Location(r.1.loc.clone()));
+
+    engine
+        .register_type_with_name::<PermissionsRef>("Permissions")
+        .register_get("user_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.user
+                .iter()
+                .map(|g| Dynamic::from(UserGrantRef(Arc::new(g.clone()))))
+                .collect()
+        })
+        .register_get("custom_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.custom
+                .iter()
+                .map(|g| Dynamic::from(UserGrantRef(Arc::new(g.clone()))))
+                .collect()
+        })
+        .register_get("object_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.objects
+                .iter()
+                .map(|g| Dynamic::from(ObjectGrantRef(Arc::new(g.clone()))))
+                .collect()
+        })
+        .register_get("field_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.fields
+                .iter()
+                .map(|g| Dynamic::from(FieldGrantRef(Arc::new(g.clone()))))
+                .collect()
+        })
+        .register_get("missing_members", |p: &mut PermissionsRef| -> Array {
+            p.0.missing_members
+                .iter()
+                .map(|m| Dynamic::from(m.clone()))
+                .collect()
+        })
+        .register_fn("has", |p: &mut PermissionsRef, name: &str| {
+            p.0.user.iter().any(|g| g.name.eq_ignore_ascii_case(name))
+        });
+
+    engine
+        .register_type_with_name::<UserGrantRef>("UserGrant")
+        .register_get("name", |g: &mut UserGrantRef| g.0.name.clone())
+        .register_get("via", |g: &mut UserGrantRef| via_dyn(&g.0.via))
+        .register_get("origin", |g: &mut UserGrantRef| Location(g.0.loc.clone()));
+
+    engine
+        .register_type_with_name::<ObjectGrantRef>("ObjectGrant")
+        .register_get("object", |g: &mut ObjectGrantRef| g.0.object.clone())
+        .register_get("via", |g: &mut ObjectGrantRef| via_dyn(&g.0.via))
+        .register_get("origin", |g: &mut ObjectGrantRef| Location(g.0.loc.clone()));
+    for (prop, flag) in [
+        ("read", "allowRead"),
+        ("create", "allowCreate"),
+        ("edit", "allowEdit"),
+        ("delete", "allowDelete"),
+        ("view_all", "viewAllRecords"),
+        ("modify_all", "modifyAllRecords"),
+    ] {
+        engine.register_get(prop, move |g: &mut ObjectGrantRef| g.0.flag(flag));
+    }
+
+    engine
+        .register_type_with_name::<FieldGrantRef>("FieldGrant")
+        .register_get("field", |g: &mut FieldGrantRef| g.0.field.clone())
+        .register_get("object", |g: &mut FieldGrantRef| g.0.object().to_string())
+        .register_get("readable", |g: &mut FieldGrantRef| g.0.readable)
+        .register_get("editable", |g: &mut FieldGrantRef| g.0.editable)
+        .register_get("via", |g: &mut FieldGrantRef| via_dyn(&g.0.via))
+        .register_get("origin", |g: &mut FieldGrantRef| Location(g.0.loc.clone()));
+
+    engine
+        .register_type_with_name::<RegisterRef>("Register")
+        .register_get("entries", |r: &mut RegisterRef| -> Array {
+            let n =
+                r.0.register
+                    .as_ref()
+                    .map_or(0, |l| l.register.entries.len());
+            (0..n)
+                .map(|i| Dynamic::from(RegisterEntryRef(r.0.clone(), i)))
+                .collect()
+        })
+        .register_get("edition", |r: &mut RegisterRef| {
+            r.0.register
+                .as_ref()
+                .and_then(|l| l.register.edition.as_ref())
+                .map_or(Dynamic::UNIT, |(e, _)| Dynamic::from(e.clone()))
+        })
+        .register_get("allotment", |r: &mut RegisterRef| {
+            r.0.register
+                .as_ref()
+                .map_or(0, |l| l.register.allotment().0)
+        })
+        .register_get("allotment_reason", |r: &mut RegisterRef| {
+            r.0.register
+                .as_ref()
+                .map_or(String::new(), |l| l.register.allotment().1)
+        });
+
+    engine
+        .register_type_with_name::<RegisterEntryRef>("RegisterEntry")
+        .register_get("system", |e: &mut RegisterEntryRef| {
+            e.entry().system().to_string()
+        })
+        .register_get("license", |e: &mut RegisterEntryRef| {
+            e.entry().license().to_string()
+        })
+        .register_get("location", |e: &mut RegisterEntryRef| {
+            Location(e.header_loc())
+        })
+        .register_get("missing", |e: &mut RegisterEntryRef| -> Array {
+            e.entry()
+                .missing()
+                .into_iter()
+                .map(|m| Dynamic::from(m.to_string()))
+                .collect()
+        })
+        .register_fn("text", |e: &mut RegisterEntryRef, key: &str| {
+            e.entry()
+                .text(key)
+                .map_or(Dynamic::UNIT, |t| Dynamic::from(t.to_string()))
+        })
+        .register_fn("field", |e: &mut RegisterEntryRef, key: &str| {
+            let Some(f) = e.entry().field(key) else {
+                return Dynamic::UNIT;
+            };
+            let text = e.entry().text(key).unwrap_or("").to_string();
+            e.value(key, text, &f.node.span)
+        })
+        .register_fn("key", |e: &mut RegisterEntryRef, key: &str| {
+            let Some(f) = e.entry().field(key) else {
+                return Dynamic::UNIT;
+            };
+            e.value(key, key.to_string(), &f.key_span)
+        })
+        .register_fn("list", |e: &mut RegisterEntryRef, key: &str| -> Array {
+            e.entry()
+                .list(key)
+                .into_iter()
+                .map(|(text, span)| e.value(key, text, &span))
+                .collect()
+        });
+
+    engine
+        .register_type_with_name::<RegisterValue>("RegisterValue")
+        .register_get("text", |v: &mut RegisterValue| v.text.clone());
+
+    engine
+        .register_fn("integration_identities", |o: &mut OrgRef| -> Array {
+            (0..o.0.identities.len())
+                .map(|i| Dynamic::from(IdentityRef(o.0.clone(), i)))
+                .collect()
+        })
+        .register_fn("identity", |o: &mut OrgRef, c: ComponentRef| {
+            o.0.identity(&c.0).map_or(Dynamic::UNIT, |_| {
+                let i =
+                    o.0.identities
+                        .iter()
+                        .position(|i| i.component.id == c.0.id)
+                        .unwrap_or(0);
+                Dynamic::from(IdentityRef(o.0.clone(), i))
+            })
+        })
+        .register_fn("preauthorizations", |o: &mut OrgRef| -> Array {
+            o.0.preauths
+                .iter()
+                .map(|p| Dynamic::from(PreAuthRef(Arc::new(p.clone()))))
+                .collect()
+        })
+        .register_fn("run_as_users", |o: &mut OrgRef| -> Array {
+            o.0.run_as
+                .iter()
+                .map(|r| Dynamic::from(RunAsRef(o.0.clone(), Arc::new(r.clone()))))
+                .collect()
+        })
+        .register_fn(
+            "effective_permissions",
+            |o: &mut OrgRef, c: ComponentRef| {
+                PermissionsRef(Arc::new(crate::permissions::effective(&o.0.org, &c.0)))
+            },
+        )
+        .register_get("register", |o: &mut OrgRef| {
+            if o.0.register.is_some() {
+                Dynamic::from(RegisterRef(o.0.clone()))
+            } else {
+                Dynamic::UNIT
+            }
+        })
+        .register_fn("is_standard_profile", |_: &mut OrgRef, c: ComponentRef| {
+            c.0.kind == Kind::Profile && crate::model::is_standard_profile(&c.0)
+        })
+        .register_fn("customer_owned", |o: &mut OrgRef, c: ComponentRef| {
+            o.0.customer_owned(&c.0)
+        })
+        .register_fn("foreign_namespace", |o: &mut OrgRef, name: &str| {
+            crate::model::foreign_namespace(name, &o.0.org.namespace).is_some()
+        })
+        .register_fn("find_permission_set", |o: &mut OrgRef, name: &str| {
+            opt_component(o.0.find_permission_set(name))
+        })
+        .register_fn("find_profile", |o: &mut OrgRef, name: &str| {
+            opt_component(o.0.find_profile(name))
+        })
+        .register_fn("find_app", |o: &mut OrgRef, name: &str| {
+            opt_component(o.0.find_app(name))
+        })
+        .register_fn("eca_of", |o: &mut OrgRef, c: ComponentRef| {
+            opt_component(o.0.eca_for(&c.0))
+        })
+        .register_fn("file_of", |o: &mut OrgRef, c: ComponentRef| {
+            o.0.org.file(c.0.file).rel.clone()
+        });
+
+    engine.register_fn("option", option);
+    engine.register_fn("today", crate::config::today);
+}
+
 /// Register every type and function policies can use.
 pub fn register(engine: &mut Engine) {
+    register_analysis(engine);
     register_element(engine);
     register_component(engine);
     register_org(engine);

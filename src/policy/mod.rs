@@ -35,6 +35,8 @@ pub struct Policy {
     /// Where it came from: `rules/x.rhai` for built-ins, the path given for custom ones.
     pub origin: String,
     pub builtin: bool,
+    /// Declared options and their defaults (`RULE.options`), configurable in `[rules]`.
+    pub options: std::collections::BTreeMap<String, Dynamic>,
     ast: AST,
     check_arity: Option<usize>,
     has_check_org: bool,
@@ -207,6 +209,19 @@ impl Policy {
                 kinds.push(kind);
             }
         }
+        let mut options = std::collections::BTreeMap::new();
+        if let Some(o) = meta.get("options") {
+            let map = o.clone().try_cast::<Map>().ok_or_else(|| {
+                PolicyError::at(
+                    origin,
+                    Position::NONE,
+                    "RULE.options must be a map of option name to default value",
+                )
+            })?;
+            for (k, v) in map {
+                options.insert(k.to_string(), v);
+            }
+        }
         let check_arity = ast
             .iter_functions()
             .find(|f| f.name == "check")
@@ -244,6 +259,7 @@ impl Policy {
             docs: doc_header(source),
             origin: origin.to_string(),
             builtin,
+            options,
             ast,
             check_arity,
             has_check_org,
@@ -302,6 +318,56 @@ pub fn load_dir(engine: &Engine, dir: &Path) -> Result<Vec<Policy>, PolicyError>
 /// A finding before configuration (severity overrides, waivers) is applied.
 pub type RawFinding = Finding;
 
+/// A config value must have the type of the option's default.
+pub fn check_option_type(
+    key: &str,
+    default: &Dynamic,
+    node: &crate::toml_tree::Node,
+) -> Result<(), String> {
+    let value = toml_to_dynamic(node);
+    if value.type_id() != default.type_id() {
+        return Err(format!(
+            "option `{key}` takes {} (like its default `{default}`), found {}",
+            default.type_name(),
+            node.value.type_name()
+        ));
+    }
+    Ok(())
+}
+
+fn toml_to_dynamic(node: &crate::toml_tree::Node) -> Dynamic {
+    use crate::toml_tree::Value as V;
+    match &node.value {
+        V::String(s) | V::Datetime(s) => Dynamic::from(s.clone()),
+        V::Integer(i) => Dynamic::from(*i),
+        V::Float(f) => Dynamic::from(*f),
+        V::Boolean(b) => Dynamic::from(*b),
+        V::Array(items) => Dynamic::from_array(items.iter().map(toml_to_dynamic).collect()),
+        V::Table(t) => {
+            let mut m = Map::new();
+            for e in &t.entries {
+                m.insert(e.key.as_str().into(), toml_to_dynamic(&e.node));
+            }
+            Dynamic::from_map(m)
+        }
+    }
+}
+
+/// Defaults overlaid with the config's values.
+fn effective_options(policy: &Policy, config: &crate::config::Config) -> Arc<Map> {
+    let mut map: Map = policy
+        .options
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.clone()))
+        .collect();
+    if let Some(rule) = config.rule(&policy.id) {
+        for (key, node, _) in &rule.options {
+            map.insert(key.as_str().into(), toml_to_dynamic(node));
+        }
+    }
+    Arc::new(map)
+}
+
 /// Run every policy over the org. Components are checked in parallel; the result is sorted.
 pub fn run(
     engine: &Engine,
@@ -309,6 +375,10 @@ pub fn run(
     analysis: &Arc<Analysis>,
 ) -> Result<Vec<Finding>, PolicyError> {
     let org = &analysis.org;
+    let options: Vec<Arc<Map>> = policies
+        .iter()
+        .map(|p| effective_options(p, &analysis.config))
+        .collect();
     let mut work: Vec<(usize, Option<usize>)> = Vec::new();
     for (p, policy) in policies.iter().enumerate() {
         if policy.has_check_org {
@@ -327,6 +397,7 @@ pub fn run(
         .par_iter()
         .map(|&(p, c)| {
             let policy = &policies[p];
+            api::set_options(options[p].clone());
             let result = match c {
                 None => policy.call(engine, "check_org", (org_ref.clone(),)),
                 Some(c) => {

@@ -1,0 +1,506 @@
+//! `sfpolicy.toml`: rule severities and options, integration settings, policy packs, overrides by
+//! path and waivers. Kebab-case keys; an unknown key is an error pointing at the key.
+
+use crate::findings::Severity;
+use crate::toml_tree::{self, Node, Table, TomlError};
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use rustc_hash::FxHashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "sfpolicy.toml";
+
+/// A rule's setting: off, or a severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Off,
+    On(Severity),
+}
+
+impl Setting {
+    fn parse(text: &str) -> Option<Setting> {
+        match text {
+            "off" => Some(Setting::Off),
+            other => other.parse().ok().map(Setting::On),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleConfig {
+    pub id: String,
+    pub id_span: Range<usize>,
+    pub setting: Option<Setting>,
+    /// Rule-specific options: name → (value, span of the key).
+    pub options: Vec<(String, Node, Range<usize>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub paths: GlobSet,
+    pub span: Range<usize>,
+    pub rules: Vec<(String, Range<usize>, Setting)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rule: String,
+    pub rule_span: Range<usize>,
+    pub path: GlobMatcher,
+    pub path_text: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`, compared as text.
+    pub expires: Option<String>,
+    /// The whole `[[waivers]]` entry, for `waiver-unused` / `waiver-expired`.
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The config file: absolute path, path relative to the root, contents.
+    pub source: Option<(PathBuf, String, String)>,
+    pub rules: Vec<RuleConfig>,
+    pub register: Option<(String, Range<usize>)>,
+    pub identity_permission_sets: Vec<(GlobMatcher, String)>,
+    pub identity_profiles: Vec<(GlobMatcher, String)>,
+    pub policy_paths: Vec<(PathBuf, Range<usize>)>,
+    pub overrides: Vec<Override>,
+    pub waivers: Vec<Waiver>,
+}
+
+/// A config problem with its location: a tool error (exit 2).
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub text: String,
+    pub error: TomlError,
+}
+
+pub fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("bad glob `{pattern}`: {e}"))
+}
+
+/// Case-insensitive glob for component names (`*Integration*`).
+pub fn name_glob(pattern: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("bad glob `{pattern}`: {e}"))
+}
+
+impl Config {
+    /// `explicit` (from `--config`) or `<root>/sfpolicy.toml` when it exists; otherwise defaults.
+    pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = root.join(FILE_NAME);
+                if !p.is_file() {
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+            path: path.clone(),
+            text: String::new(),
+            error: TomlError::new(0..0, format!("cannot read config: {e}")),
+        })?;
+        let rel = crate::discover::relative(root, &path);
+        Config::parse(&text)
+            .map(|mut c| {
+                c.source = Some((path.clone(), rel, text.clone()));
+                c.policy_paths = c
+                    .policy_paths
+                    .into_iter()
+                    .map(|(p, s)| (path.parent().unwrap_or(root).join(p), s))
+                    .collect();
+                c
+            })
+            .map_err(|error| ConfigError { path, text, error })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, TomlError> {
+        let root = toml_tree::parse(text)?;
+        let top = root.as_table("sfpolicy.toml")?;
+        top.deny_unknown(
+            "sfpolicy.toml",
+            &["rules", "integrations", "policies", "overrides", "waivers"],
+        )?;
+        let mut config = Config::default();
+        if let Some(rules) = top.get("rules") {
+            for e in &rules.node.as_table("rules")?.entries {
+                config.rules.push(parse_rule(e)?);
+            }
+        }
+        if let Some(integrations) = top.get("integrations") {
+            let t = integrations.node.as_table("integrations")?;
+            t.deny_unknown(
+                "[integrations]",
+                &["register", "permission-sets", "profiles"],
+            )?;
+            if let Some(r) = t.get("register") {
+                config.register =
+                    Some((r.node.as_str("register")?.to_string(), r.node.span.clone()));
+            }
+            config.identity_permission_sets = name_globs(t, "permission-sets")?;
+            config.identity_profiles = name_globs(t, "profiles")?;
+        }
+        if let Some(policies) = top.get("policies") {
+            let t = policies.node.as_table("policies")?;
+            t.deny_unknown("[policies]", &["paths"])?;
+            if let Some(p) = t.get("paths") {
+                config.policy_paths = p
+                    .node
+                    .as_str_list("paths")?
+                    .into_iter()
+                    .map(|(s, span)| (PathBuf::from(s), span))
+                    .collect();
+            }
+        }
+        if let Some(overrides) = top.get("overrides") {
+            for item in overrides.node.as_array("overrides")? {
+                config.overrides.push(parse_override(item)?);
+            }
+        }
+        if let Some(waivers) = top.get("waivers") {
+            for item in waivers.node.as_array("waivers")? {
+                config.waivers.push(parse_waiver(item)?);
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&RuleConfig> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The setting of `rule` for a finding in `rel`, given its default severity.
+    pub fn setting_for(&self, rule: &str, default: Severity, rel: &str) -> Setting {
+        let mut setting = self
+            .rule(rule)
+            .and_then(|r| r.setting)
+            .unwrap_or(Setting::On(default));
+        for o in &self.overrides {
+            if o.paths.is_match(rel) {
+                if let Some((_, _, s)) = o.rules.iter().find(|(id, ..)| id == rule) {
+                    setting = *s;
+                }
+            }
+        }
+        setting
+    }
+
+    /// Could this rule report anything at all? (Off everywhere means: do not run it.)
+    pub fn may_run(&self, rule: &str, default: Severity) -> bool {
+        let base = self
+            .rule(rule)
+            .and_then(|r| r.setting)
+            .unwrap_or(Setting::On(default));
+        base != Setting::Off
+            || self.overrides.iter().any(|o| {
+                o.rules
+                    .iter()
+                    .any(|(id, _, s)| id == rule && *s != Setting::Off)
+            })
+    }
+
+    /// Every rule id the config names, with its span, for validation against loaded policies.
+    pub fn named_rules(&self) -> Vec<(&str, Range<usize>)> {
+        let mut out: Vec<(&str, Range<usize>)> = self
+            .rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.id_span.clone()))
+            .collect();
+        for o in &self.overrides {
+            out.extend(
+                o.rules
+                    .iter()
+                    .map(|(id, span, _)| (id.as_str(), span.clone())),
+            );
+        }
+        out.extend(
+            self.waivers
+                .iter()
+                .map(|w| (w.rule.as_str(), w.rule_span.clone())),
+        );
+        out
+    }
+}
+
+fn name_globs(t: &Table, key: &str) -> Result<Vec<(GlobMatcher, String)>, TomlError> {
+    let Some(e) = t.get(key) else {
+        return Ok(Vec::new());
+    };
+    e.node
+        .as_str_list(key)?
+        .into_iter()
+        .map(|(s, span)| Ok((name_glob(&s).map_err(|m| TomlError::new(span, m))?, s)))
+        .collect()
+}
+
+fn parse_setting(node: &Node, what: &str) -> Result<Setting, TomlError> {
+    let text = node.as_str(what)?;
+    Setting::parse(text).ok_or_else(|| {
+        TomlError::new(
+            node.span.clone(),
+            format!("`{text}` is not a rule setting (off, info, warning or error)"),
+        )
+    })
+}
+
+fn parse_rule(e: &toml_tree::Entry) -> Result<RuleConfig, TomlError> {
+    let mut rule = RuleConfig {
+        id: e.key.clone(),
+        id_span: e.key_span.clone(),
+        setting: None,
+        options: Vec::new(),
+    };
+    match &e.node.value {
+        toml_tree::Value::String(_) => rule.setting = Some(parse_setting(&e.node, &e.key)?),
+        toml_tree::Value::Table(t) => {
+            for opt in &t.entries {
+                if opt.key == "severity" {
+                    rule.setting = Some(parse_setting(&opt.node, "severity")?);
+                } else {
+                    rule.options.push((opt.key.clone(), opt.node.clone(), opt.key_span.clone()));
+                }
+            }
+        }
+        other => {
+            return Err(TomlError::new(
+                e.node.span.clone(),
+                format!(
+                    "rule `{}` takes a setting (\"off\", \"info\", \"warning\", \"error\") or a table {{ severity = ..., options... }}, found {}",
+                    e.key,
+                    other.type_name()
+                ),
+            ))
+        }
+    }
+    Ok(rule)
+}
+
+fn parse_override(item: &Node) -> Result<Override, TomlError> {
+    let t = item.as_table("overrides")?;
+    t.deny_unknown("[[overrides]]", &["paths", "rules"])?;
+    let paths = t
+        .get("paths")
+        .ok_or_else(|| TomlError::new(item.span.clone(), "[[overrides]] needs `paths`"))?;
+    let mut set = GlobSetBuilder::new();
+    for (p, span) in paths.node.as_str_list("paths")? {
+        let g = Glob::new(&p)
+            .map_err(|e| TomlError::new(span.clone(), format!("bad glob `{p}`: {e}")))?;
+        let g = GlobBuilder::new(g.glob())
+            .literal_separator(true)
+            .build()
+            .map_err(|e| TomlError::new(span, e.to_string()))?;
+        set.add(g);
+    }
+    let rules_entry = t
+        .get("rules")
+        .ok_or_else(|| TomlError::new(item.span.clone(), "[[overrides]] needs `rules`"))?;
+    let mut rules = Vec::new();
+    for e in &rules_entry.node.as_table("rules")?.entries {
+        let setting = match &e.node.value {
+            toml_tree::Value::Table(t) => {
+                t.deny_unknown("an override", &["severity"])?;
+                let s = t.get("severity").ok_or_else(|| {
+                    TomlError::new(e.node.span.clone(), "an override sets `severity`")
+                })?;
+                parse_setting(&s.node, "severity")?
+            }
+            _ => parse_setting(&e.node, &e.key)?,
+        };
+        rules.push((e.key.clone(), e.key_span.clone(), setting));
+    }
+    Ok(Override {
+        paths: set
+            .build()
+            .map_err(|e| TomlError::new(paths.node.span.clone(), e.to_string()))?,
+        span: item.span.clone(),
+        rules,
+    })
+}
+
+fn parse_waiver(item: &Node) -> Result<Waiver, TomlError> {
+    let t = item.as_table("waivers")?;
+    t.deny_unknown("[[waivers]]", &["rule", "path", "reason", "expires"])?;
+    let need = |key: &str| {
+        t.get(key).ok_or_else(|| {
+            TomlError::new(
+                item.span.clone(),
+                format!("a waiver needs `{key}`: an accepted risk always says which rule, where and why"),
+            )
+        })
+    };
+    let rule = need("rule")?;
+    let path = need("path")?;
+    let reason = need("reason")?;
+    let reason_text = reason.node.as_str("reason")?.trim().to_string();
+    if reason_text.is_empty() {
+        return Err(TomlError::new(
+            reason.node.span.clone(),
+            "a waiver's `reason` cannot be empty",
+        ));
+    }
+    let path_text = path.node.as_str("path")?.to_string();
+    let expires = match t.get("expires") {
+        Some(e) => {
+            let text = e.node.as_date_text("expires")?;
+            let date = text.get(..10).unwrap_or(text);
+            if !is_iso_date(date) {
+                return Err(TomlError::new(
+                    e.node.span.clone(),
+                    format!("`expires` must be a date YYYY-MM-DD, found `{text}`"),
+                ));
+            }
+            Some(date.to_string())
+        }
+        None => None,
+    };
+    Ok(Waiver {
+        rule: rule.node.as_str("rule")?.to_string(),
+        rule_span: rule.node.span.clone(),
+        path: glob(&path_text).map_err(|m| TomlError::new(path.node.span.clone(), m))?,
+        path_text,
+        reason: reason_text,
+        expires,
+        span: item.span.clone(),
+    })
+}
+
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`; `SFPOLICY_TODAY` overrides it for tests.
+pub fn today() -> String {
+    if let Ok(d) = std::env::var("SFPOLICY_TODAY") {
+        if is_iso_date(&d) {
+            return d;
+        }
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Option values for one rule: its declared defaults overlaid with the config's.
+pub type RuleOptions = FxHashMap<String, Node>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_spec_sketch() {
+        let text = r#"
+[rules]
+integration-fls-broad = { severity = "warning", max-editable-fields = 10 }
+connected-app-full-scope = "off"
+
+[integrations]
+register = "integrations.toml"
+permission-sets = ["*_Integration"]
+profiles = ["*Integration*"]
+
+[[waivers]]
+rule = "integration-admin-permission"
+path = "force-app/main/default/permissionsets/Legacy_ETL.permissionset-meta.xml"
+reason = "ETL vendor migration, ticket SEC-142"
+expires = "2027-03-31"
+
+[[overrides]]
+paths = ["unpackaged/**"]
+rules = { connected-app-ip-relaxed = "off" }
+"#;
+        let c = Config::parse(text).unwrap();
+        assert_eq!(
+            c.rule("connected-app-full-scope").unwrap().setting,
+            Some(Setting::Off)
+        );
+        let fls = c.rule("integration-fls-broad").unwrap();
+        assert_eq!(fls.setting, Some(Setting::On(Severity::Warning)));
+        assert_eq!(fls.options[0].0, "max-editable-fields");
+        assert!(c.identity_permission_sets[0]
+            .0
+            .is_match("Talkdesk_Integration"));
+        assert_eq!(c.waivers[0].expires.as_deref(), Some("2027-03-31"));
+        assert_eq!(
+            c.setting_for(
+                "connected-app-ip-relaxed",
+                Severity::Error,
+                "unpackaged/x/a.connectedApp"
+            ),
+            Setting::Off
+        );
+        assert_eq!(
+            c.setting_for(
+                "connected-app-ip-relaxed",
+                Severity::Error,
+                "force-app/a.connectedApp"
+            ),
+            Setting::On(Severity::Error)
+        );
+        assert!(c.may_run("connected-app-ip-relaxed", Severity::Error));
+        assert!(!c.may_run("connected-app-full-scope", Severity::Warning));
+    }
+
+    #[test]
+    fn errors_point_at_the_key() {
+        let text = "[integrations]\nregistr = \"x\"\n";
+        let e = Config::parse(text).unwrap_err();
+        assert_eq!(&text[e.span.clone()], "registr");
+        assert!(e.message.contains("did you mean `register`"));
+
+        let text = "[[waivers]]\nrule = \"x\"\npath = \"a\"\n";
+        let e = Config::parse(text).unwrap_err();
+        assert!(e.message.contains("needs `reason`"), "{}", e.message);
+
+        let text = "[rules]\nx = \"loud\"\n";
+        let e = Config::parse(text).unwrap_err();
+        assert_eq!(&text[e.span.clone()], "\"loud\"");
+    }
+
+    #[test]
+    fn glob_star_stays_in_one_folder() {
+        let g = glob("force-app/*.xml").unwrap();
+        assert!(g.is_match("force-app/a.xml"));
+        assert!(!g.is_match("force-app/sub/a.xml"));
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert!(is_iso_date(&today()));
+    }
+}

@@ -1,0 +1,238 @@
+//! Effective permissions of a profile, permission set or permission set group.
+//!
+//! A group grants the union of its permission sets minus what its muting permission sets mute
+//! (only within the group). Every grant keeps the element that grants it and, for groups, the
+//! group's `<permissionSets>` element that brings it in, so findings can point at both.
+
+use crate::findings::Loc;
+use crate::kind::Kind;
+use crate::model::{Component, Org};
+use crate::xml::NodeId;
+use rustc_hash::FxHashSet;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct Via {
+    /// The member permission set's API name.
+    pub member: String,
+    /// The group's `<permissionSets>` element naming it.
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserGrant {
+    pub name: String,
+    pub loc: Loc,
+    pub via: Option<Via>,
+}
+
+/// Object access flags, in Salesforce's order of strength.
+pub const OBJECT_FLAGS: [&str; 6] = [
+    "allowRead",
+    "allowCreate",
+    "allowEdit",
+    "allowDelete",
+    "viewAllRecords",
+    "modifyAllRecords",
+];
+
+#[derive(Debug, Clone)]
+pub struct ObjectGrant {
+    pub object: String,
+    /// Indexed like `OBJECT_FLAGS`, with implications applied (Modify All ⇒ View All, Delete,
+    /// Edit, Read; View All ⇒ Read; Edit or Delete ⇒ Read).
+    pub flags: [bool; 6],
+    /// The flags as written (a muting set removes exactly these).
+    pub written: [bool; 6],
+    pub loc: Loc,
+    pub via: Option<Via>,
+}
+
+impl ObjectGrant {
+    pub fn flag(&self, name: &str) -> bool {
+        OBJECT_FLAGS
+            .iter()
+            .position(|f| *f == name)
+            .is_some_and(|i| self.flags[i])
+    }
+
+    pub fn any_access(&self) -> bool {
+        self.flags.iter().any(|f| *f)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldGrant {
+    /// `Object.Field`.
+    pub field: String,
+    pub readable: bool,
+    pub editable: bool,
+    /// `readable` as written (a muting set removes read only when it says so).
+    pub written_readable: bool,
+    pub loc: Loc,
+    pub via: Option<Via>,
+}
+
+impl FieldGrant {
+    pub fn object(&self) -> &str {
+        self.field.split_once('.').map_or("", |(o, _)| o)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Permissions {
+    pub user: Vec<UserGrant>,
+    pub objects: Vec<ObjectGrant>,
+    pub fields: Vec<FieldGrant>,
+    pub custom: Vec<UserGrant>,
+    /// Group members named but not in the project (managed packages, other repositories).
+    pub missing_members: Vec<String>,
+}
+
+fn element_loc(c: &Component, node: NodeId) -> Loc {
+    let (start, end) = c.doc.span(node);
+    let key_text = c
+        .doc
+        .child_text(node, "name")
+        .or_else(|| c.doc.child_text(node, "object"))
+        .or_else(|| c.doc.child_text(node, "field"))
+        .unwrap_or_else(|| c.doc.text(node).trim());
+    Loc {
+        file: c.file,
+        start,
+        end,
+        key: format!("{}={}", c.doc.path(node), key_text),
+    }
+}
+
+/// Grants written in one file (profile, permission set or muting permission set).
+pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
+    let doc = &c.doc;
+    let mut p = Permissions::default();
+    for (list, out) in [
+        ("userPermissions", &mut p.user),
+        ("customPermissions", &mut p.custom),
+    ] {
+        for n in doc.children_named(c.node, list) {
+            if doc.child_flag(n, "enabled") {
+                if let Some(name) = doc.child_text(n, "name") {
+                    out.push(UserGrant {
+                        name: name.to_string(),
+                        loc: element_loc(c, n),
+                        via: via.cloned(),
+                    });
+                }
+            }
+        }
+    }
+    for n in doc.children_named(c.node, "objectPermissions") {
+        let Some(object) = doc.child_text(n, "object") else {
+            continue;
+        };
+        let written = OBJECT_FLAGS.map(|f| doc.child_flag(n, f));
+        let mut flags = written;
+        // Salesforce enforces these dependencies; hand-written files may omit them.
+        if flags[5] {
+            flags[4] = true;
+            flags[3] = true;
+            flags[2] = true;
+        }
+        if flags[4] || flags[2] || flags[3] || flags[1] {
+            flags[0] = true;
+        }
+        p.objects.push(ObjectGrant {
+            object: object.to_string(),
+            flags,
+            written,
+            loc: element_loc(c, n),
+            via: via.cloned(),
+        });
+    }
+    for n in doc.children_named(c.node, "fieldPermissions") {
+        let Some(field) = doc.child_text(n, "field") else {
+            continue;
+        };
+        let editable = doc.child_flag(n, "editable");
+        let written_readable = doc.child_flag(n, "readable");
+        p.fields.push(FieldGrant {
+            field: field.to_string(),
+            readable: editable || written_readable,
+            editable,
+            written_readable,
+            loc: element_loc(c, n),
+            via: via.cloned(),
+        });
+    }
+    p
+}
+
+/// Effective permissions: direct for profiles and sets, union minus muting for groups.
+pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
+    if c.kind != Kind::PermissionSetGroup {
+        return direct(c, None);
+    }
+    let doc = &c.doc;
+    let mut p = Permissions::default();
+    for n in doc.children_named(c.node, "permissionSets") {
+        let member = doc.text(n).trim();
+        let via = Via {
+            member: member.to_string(),
+            loc: element_loc(c, n),
+        };
+        match org.find(Kind::PermissionSet, member) {
+            Some(ps) => {
+                let d = direct(ps, Some(&via));
+                p.user.extend(d.user);
+                p.custom.extend(d.custom);
+                p.objects.extend(d.objects);
+                p.fields.extend(d.fields);
+            }
+            None => p.missing_members.push(member.to_string()),
+        }
+    }
+    for n in doc.children_named(c.node, "mutingPermissionSets") {
+        let name = doc.text(n).trim();
+        let Some(muting) = org.find(Kind::MutingPermissionSet, name) else {
+            p.missing_members.push(name.to_string());
+            continue;
+        };
+        let m = direct(muting, None);
+        let muted_user: FxHashSet<&str> = m.user.iter().map(|g| g.name.as_str()).collect();
+        p.user.retain(|g| !muted_user.contains(g.name.as_str()));
+        let muted_custom: FxHashSet<&str> = m.custom.iter().map(|g| g.name.as_str()).collect();
+        p.custom.retain(|g| !muted_custom.contains(g.name.as_str()));
+        for mo in &m.objects {
+            // A muting entry lists what it removes: the written flags, not the implied ones.
+            let raw = mo.written;
+            for g in p
+                .objects
+                .iter_mut()
+                .filter(|g| g.object.eq_ignore_ascii_case(&mo.object))
+            {
+                for (flag, muted) in g.flags.iter_mut().zip(raw) {
+                    if muted {
+                        *flag = false;
+                    }
+                }
+            }
+        }
+        for mf in &m.fields {
+            for g in p
+                .fields
+                .iter_mut()
+                .filter(|g| g.field.eq_ignore_ascii_case(&mf.field))
+            {
+                if mf.editable {
+                    g.editable = false;
+                }
+                if mf.written_readable {
+                    g.readable = false;
+                    g.editable = false;
+                }
+            }
+        }
+    }
+    p.objects.retain(ObjectGrant::any_access);
+    p.fields.retain(|f| f.readable || f.editable);
+    p
+}
