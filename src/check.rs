@@ -21,6 +21,10 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// `--config FILE`; default `<root>/sfpolicy.toml` when present.
     pub config: Option<PathBuf>,
+    /// Use this folder as the project root instead of searching upwards (test cases).
+    pub root: Option<PathBuf>,
+    /// Policies in `rules_dirs` replace built-ins with the same id (test runner).
+    pub replace_builtins: bool,
 }
 
 pub struct Outcome {
@@ -92,13 +96,27 @@ pub fn load_policies(
     engine: &rhai::Engine,
     rules_dirs: &[PathBuf],
 ) -> Result<Vec<Policy>, ToolError> {
+    load_policies_with(engine, rules_dirs, false)
+}
+
+/// With `replace_builtins` (the test runner), a folder's policy replaces the built-in with the
+/// same id, so an author edits `rules/x.rhai` and tests it without rebuilding.
+pub fn load_policies_with(
+    engine: &rhai::Engine,
+    rules_dirs: &[PathBuf],
+    replace_builtins: bool,
+) -> Result<Vec<Policy>, ToolError> {
     let mut policies = policy::builtin(engine)?;
     for dir in rules_dirs {
         for p in policy::load_dir(engine, dir)? {
-            if let Some(existing) = policies.iter().find(|e| e.id == p.id) {
+            if let Some(i) = policies.iter().position(|e| e.id == p.id) {
+                if replace_builtins && policies[i].builtin {
+                    policies[i] = p;
+                    continue;
+                }
                 return Err(ToolError(format!(
                     "{}: policy id `{}` is already defined by {}",
-                    p.origin, p.id, existing.origin
+                    p.origin, p.id, policies[i].origin
                 )));
             }
             policies.push(p);
@@ -139,12 +157,15 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         }
     }
     let timer = Timer::from_env();
-    let root = discover::find_root(&first);
+    let root = match &options.root {
+        Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
+        None => discover::find_root(&first),
+    };
     let config = Config::load(&root, options.config.as_deref())?;
     let engine = policy::engine();
     let mut dirs = options.rules_dirs.clone();
     dirs.extend(config.policy_paths.iter().map(|(p, _)| p.clone()));
-    let policies = load_policies(&engine, &dirs)?;
+    let policies = load_policies_with(&engine, &dirs, options.replace_builtins)?;
     validate_rule_names(&options.select, &policies)?;
     validate_rule_names(&options.ignore, &policies)?;
     validate_config(&config, &policies)?;

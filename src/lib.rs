@@ -15,5 +15,6 @@ pub mod permissions;
 pub mod policy;
 pub mod register;
 pub mod report;
+pub mod testing;
 pub mod toml_tree;
 pub mod xml;

@@ -31,6 +31,11 @@ enum Command {
         #[arg(long = "rules", value_name = "DIR")]
         rules_dirs: Vec<PathBuf>,
     },
+    /// Run policy test cases: DIR/tests/<rule>/<case>/ with `expect:` annotations
+    Test {
+        /// Policy folders (default ".")
+        dirs: Vec<PathBuf>,
+    },
     /// Print a rule's documentation
     Explain {
         rule: String,
@@ -103,6 +108,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => run_check(args),
         Command::Rules { rules_dirs } => list_rules(&rules_dirs),
+        Command::Test { dirs } => run_tests(dirs),
         Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
     };
     match result {
@@ -132,6 +138,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         config: args.config.clone(),
+        ..check::Options::default()
     };
     let outcome = check::run(&options)?;
     if !args.quiet {
@@ -190,6 +197,28 @@ fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
             Ok(())
         }
     }
+}
+
+fn run_tests(dirs: Vec<PathBuf>) -> Result<ExitCode, ToolError> {
+    let dirs = if dirs.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        dirs
+    };
+    let results = sfpolicy::testing::run_dirs(&dirs)?;
+    if results.is_empty() {
+        return Err(ToolError(format!(
+            "no test cases found (expected <DIR>/tests/<rule-id>/<case>/ under {})",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    write_output(None, &sfpolicy::testing::render(&results))?;
+    Ok(ExitCode::from(u8::from(
+        results.iter().any(|r| !r.passed()),
+    )))
 }
 
 fn list_rules(rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {

@@ -153,6 +153,40 @@ impl Element {
     }
 }
 
+/// The element's text split at commas and whitespace (callback URL lists, comma-separated
+/// scopes), each piece located exactly in the file.
+fn items(el: &Element) -> Array {
+    let text = el.doc.text(el.node);
+    let mut out = Array::new();
+    let mut start = None;
+    let bytes = text.as_bytes();
+    for i in 0..=bytes.len() {
+        let sep = i == bytes.len() || bytes[i] == b',' || bytes[i].is_ascii_whitespace();
+        match (sep, start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                let (a, b) = el.doc.text_span(el.node, s, i);
+                let piece = &text[s..i];
+                let mut m = Map::new();
+                m.insert("text".into(), Dynamic::from(piece.to_string()));
+                m.insert(
+                    "location".into(),
+                    Dynamic::from(Location(Loc {
+                        file: el.file,
+                        start: a,
+                        end: b,
+                        key: format!("{}={}", el.doc.path(el.node), piece),
+                    })),
+                );
+                out.push(Dynamic::from_map(m));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn formula_refs(el: &Element) -> Array {
     let text = el.doc.text(el.node);
     formula::scan(text)
@@ -345,6 +379,49 @@ fn via_dyn(via: &Option<crate::permissions::Via>) -> Dynamic {
         .map_or(Dynamic::UNIT, |v| Dynamic::from(v.member.clone()))
 }
 
+/// Editable fields grouped by object: `#{object, count, first, by_member}`, in first-seen order.
+/// `count` counts distinct fields; `by_member` counts per group member (`via`).
+fn editable_fields_by_object(p: &Permissions) -> Array {
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: rustc_hash::FxHashMap<
+        String,
+        (String, rustc_hash::FxHashSet<String>, usize, Map),
+    > = rustc_hash::FxHashMap::default();
+    for (i, g) in p.fields.iter().enumerate() {
+        if !g.editable {
+            continue;
+        }
+        let key = g.object().to_lowercase();
+        let entry = groups.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            (g.object().to_string(), Default::default(), i, Map::new())
+        });
+        entry.1.insert(g.field.to_lowercase());
+        if let Some(via) = &g.via {
+            let count = entry
+                .3
+                .entry(via.member.as_str().into())
+                .or_insert(Dynamic::from(0_i64));
+            *count = Dynamic::from(count.as_int().unwrap_or(0) + 1);
+        }
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let (object, fields, first, by_member) = groups.remove(&key).expect("grouped");
+            let mut m = Map::new();
+            m.insert("object".into(), Dynamic::from(object));
+            m.insert("count".into(), Dynamic::from(fields.len() as i64));
+            m.insert(
+                "first".into(),
+                Dynamic::from(FieldGrantRef(Arc::new(p.fields[first].clone()))),
+            );
+            m.insert("by_member".into(), Dynamic::from_map(by_member));
+            Dynamic::from_map(m)
+        })
+        .collect()
+}
+
 fn register_analysis(engine: &mut Engine) {
     engine
         .register_type_with_name::<Location>("Location")
@@ -434,6 +511,9 @@ fn register_analysis(engine: &mut Engine) {
                 .iter()
                 .map(|m| Dynamic::from(m.clone()))
                 .collect()
+        })
+        .register_get("editable_fields_by_object", |p: &mut PermissionsRef| {
+            editable_fields_by_object(&p.0)
         })
         .register_fn("has", |p: &mut PermissionsRef, name: &str| {
             p.0.user.iter().any(|g| g.name.eq_ignore_ascii_case(name))
@@ -673,6 +753,7 @@ fn register_element(engine: &mut Engine) {
         .register_fn("children", |e: &mut Element, tag: &str| {
             e.children_named(tag)
         })
+        .register_fn("items", |e: &mut Element| items(e))
         .register_fn("has", |e: &mut Element, tag: &str| {
             e.doc.child(e.node, tag).is_some()
         })
