@@ -9,6 +9,8 @@
 //! handling: braces and brackets are plain punctuation. The scan is a single pass over the bytes
 //! and allocates only for the references it returns.
 
+use std::ops::Range;
+
 /// Which family a reference belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RefKind {
@@ -116,6 +118,30 @@ pub fn scan_merge_fields(text: &str) -> Vec<FormulaRef> {
         pos = (close + 1).min(bytes.len());
     }
     refs
+}
+
+/// Is the reference `r` (found by `scan(formula)`) compared with, or tested against, a literal?
+/// True when the value of `$User.Username`/`$User.Id`/... is matched against text written in the
+/// formula — the shape of a hard-coded identity bypass — and false when it is compared with
+/// something that varies per record (a field, another global, a function of fields).
+///
+/// The value of the reference is followed outward through merge braces (`{!...}`), grouping
+/// parentheses and transparent functions (`LOWER`, `TRIM`, `TEXT`, `LEFT`, `CASESAFEID`, ...). At
+/// each step it counts as compared with a literal when
+/// - a comparison operator (`=`, `==`, `<>`, `!=`, `<`, `>`, `<=`, `>=`) joins it to a string
+///   literal, on either side; the literal may be grouped or wrapped in transparent functions too;
+/// - it is an argument of a matching function (`CONTAINS`, `BEGINS`, `ISPICKVAL`, `INCLUDES`,
+///   `FIND`, `REGEX`, `SUBSTITUTE`) and another argument is a string literal, or it is the
+///   expression of a `CASE` and one of the values it is matched against is a string literal.
+///
+/// Number literals do not count. A value joined to a neighbour by `&` or arithmetic is part of a
+/// larger operand and is not compared directly. Id references are literals themselves and give
+/// `false`, as does a reference that is not a global found in `formula`.
+pub fn compared_with_literal(formula: &str, r: &FormulaRef) -> bool {
+    let tokens = Tokens::lex(formula);
+    tokens
+        .global_at(r)
+        .is_some_and(|at| tokens.value_compared_with_literal(at..at + 1))
 }
 
 /// The lexer proper: record references from `start` on and return where scanning stopped, which
@@ -318,6 +344,375 @@ fn has_valid_check_suffix(id18: &[u8]) -> bool {
             .fold(0usize, |bits, (i, _)| bits | (1 << i));
         ID_CHECK_ALPHABET[uppercase_bits] == check
     })
+}
+
+/// Kinds of formula tokens, for [`compared_with_literal`]. Whitespace and comments are skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    /// A string literal, quotes included (an unterminated one runs to the end of input).
+    Str,
+    /// A `$Global.path` reference.
+    Global,
+    /// A run of identifier characters and dots that starts with a digit.
+    Number,
+    /// Any other run of identifier characters and dots: function names, fields, `.Field` after `[Object]`.
+    Word,
+    /// `=`, `==`, `<>`, `!=`, `<`, `>`, `<=`, `>=`.
+    Compare,
+    /// Operators that bind tighter than comparisons: `&` (concatenation), `+`, `-`, `*`, `/`, `^`.
+    Arith,
+    Open,
+    Close,
+    Comma,
+    /// `{!`
+    MergeOpen,
+    /// `}`
+    MergeClose,
+    /// Anything else: `&&`, `||`, `!`, `[`, `]`, a `$` that starts no reference, non-ASCII bytes.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    kind: Tok,
+    start: usize,
+    end: usize,
+}
+
+/// A formula as tokens, with its parentheses matched. Token ranges (`Range<usize>`) index `list`.
+struct Tokens<'a> {
+    bytes: &'a [u8],
+    list: Vec<Token>,
+    /// For a `(` or `)`: the index of the matching parenthesis, if any.
+    partner: Vec<Option<usize>>,
+    /// For each token: the innermost unclosed `(` around it.
+    parent: Vec<Option<usize>>,
+}
+
+/// An argument of a function call, for [`compared_with_literal`].
+struct Call {
+    /// Index of the function-name token; the `(` follows it.
+    name: usize,
+    /// Index of the closing `)`, if the call is closed.
+    close: Option<usize>,
+    /// The arguments' token ranges (possibly empty), in order.
+    args: Vec<Range<usize>>,
+    /// Which argument the value of interest is.
+    position: usize,
+}
+
+/// Functions that test their arguments against each other. `CASE` is handled separately.
+const MATCHING_FUNCTIONS: [&str; 7] = [
+    "CONTAINS",
+    "BEGINS",
+    "ISPICKVAL",
+    "INCLUDES",
+    "FIND",
+    "REGEX",
+    "SUBSTITUTE",
+];
+
+/// Functions whose result is (a transformation of) their first argument.
+const TRANSPARENT_FUNCTIONS: [&str; 12] = [
+    "LOWER",
+    "UPPER",
+    "TRIM",
+    "TEXT",
+    "VALUE",
+    "CASESAFEID",
+    "LEFT",
+    "RIGHT",
+    "MID",
+    "LPAD",
+    "RPAD",
+    "SUBSTITUTE",
+];
+
+/// Functions whose result is any one of their arguments.
+const FALLBACK_FUNCTIONS: [&str; 2] = ["BLANKVALUE", "NULLVALUE"];
+
+fn is_one_of(name: &[u8], functions: &[&str]) -> bool {
+    functions
+        .iter()
+        .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Does a call to `name` pass the value of its argument number `position` through to its result?
+fn is_transparent(name: &[u8], position: usize) -> bool {
+    (position == 0 && is_one_of(name, &TRANSPARENT_FUNCTIONS))
+        || is_one_of(name, &FALLBACK_FUNCTIONS)
+}
+
+/// End of a run of identifier characters and dots starting at `start`.
+fn word_end(bytes: &[u8], start: usize) -> usize {
+    let run = bytes.get(start..).unwrap_or_default();
+    start
+        + run
+            .iter()
+            .take_while(|&&b| is_ident_byte(b) || b == b'.')
+            .count()
+}
+
+impl<'a> Tokens<'a> {
+    /// Tokenize like [`scan`] does: the same comment, string literal and global rules.
+    fn lex(formula: &'a str) -> Tokens<'a> {
+        let bytes = formula.as_bytes();
+        let mut list = Vec::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let (kind, end) = match &bytes[pos..] {
+                [b, ..] if b.is_ascii_whitespace() => {
+                    pos += 1;
+                    continue;
+                }
+                [b'/', b'*', ..] => {
+                    pos = skip_comment(bytes, pos + 2);
+                    continue;
+                }
+                // The ids found in the literal are not needed here; the vector allocates only if there are some.
+                [quote @ (b'\'' | b'"'), ..] => (
+                    Tok::Str,
+                    scan_string_literal(formula, pos, *quote, &mut Vec::new()),
+                ),
+                [b'$', ..] => match GlobalToken::parse(bytes, pos) {
+                    Some(token) => (Tok::Global, token.end),
+                    None => (Tok::Other, ident_end(bytes, pos + 1)),
+                },
+                [b'{', b'!', ..] => (Tok::MergeOpen, pos + 2),
+                [b'}', ..] => (Tok::MergeClose, pos + 1),
+                [b'(', ..] => (Tok::Open, pos + 1),
+                [b')', ..] => (Tok::Close, pos + 1),
+                [b',', ..] => (Tok::Comma, pos + 1),
+                [b'=', b'=', ..] | [b'<', b'>' | b'=', ..] | [b'>' | b'!', b'=', ..] => {
+                    (Tok::Compare, pos + 2)
+                }
+                [b'=' | b'<' | b'>', ..] => (Tok::Compare, pos + 1),
+                [b'&', b'&', ..] | [b'|', b'|', ..] => (Tok::Other, pos + 2),
+                [b'&' | b'+' | b'-' | b'*' | b'/' | b'^', ..] => (Tok::Arith, pos + 1),
+                [b, ..] if b.is_ascii_digit() => (Tok::Number, word_end(bytes, pos)),
+                [b, ..] if is_ident_byte(*b) || *b == b'.' => (Tok::Word, word_end(bytes, pos)),
+                _ => (Tok::Other, pos + 1),
+            };
+            list.push(Token {
+                kind,
+                start: pos,
+                end,
+            });
+            pos = end;
+        }
+
+        let mut partner = vec![None; list.len()];
+        let mut parent = vec![None; list.len()];
+        let mut unclosed = Vec::new();
+        for (i, token) in list.iter().enumerate() {
+            if token.kind == Tok::Close {
+                if let Some(open) = unclosed.pop() {
+                    partner[open] = Some(i);
+                    partner[i] = Some(open);
+                }
+            }
+            parent[i] = unclosed.last().copied();
+            if token.kind == Tok::Open {
+                unclosed.push(i);
+            }
+        }
+        Tokens {
+            bytes,
+            list,
+            partner,
+            parent,
+        }
+    }
+
+    fn kind(&self, i: usize) -> Option<Tok> {
+        self.list.get(i).map(|token| token.kind)
+    }
+
+    /// Kind of the token just before `i`.
+    fn kind_before(&self, i: usize) -> Option<Tok> {
+        self.kind(i.checked_sub(1)?)
+    }
+
+    fn text(&self, i: usize) -> &[u8] {
+        let token = self.list[i];
+        &self.bytes[token.start..token.end]
+    }
+
+    /// Index of the global token that `r` spans exactly.
+    fn global_at(&self, r: &FormulaRef) -> Option<usize> {
+        let at = self.list.binary_search_by_key(&r.start, |t| t.start).ok()?;
+        let token = self.list[at];
+        (token.kind == Tok::Global && token.end == r.end).then_some(at)
+    }
+
+    /// Follow the value in `value` outward (see [`compared_with_literal`]).
+    fn value_compared_with_literal(&self, mut value: Range<usize>) -> bool {
+        loop {
+            if self.compared_by_operator(&value) {
+                return true;
+            }
+            value = if self.kind_before(value.start) == Some(Tok::MergeOpen)
+                && self.kind(value.end) == Some(Tok::MergeClose)
+            {
+                value.start - 1..value.end + 1
+            } else if let Some(call) = self.call_with_argument(&value) {
+                if self.tests_against_literal(&call) {
+                    return true;
+                }
+                match call.close {
+                    Some(close) if is_transparent(self.text(call.name), call.position) => {
+                        call.name..close + 1
+                    }
+                    _ => return false,
+                }
+            } else if let Some(group) = self.group_around(&value) {
+                group
+            } else {
+                return false;
+            };
+        }
+    }
+
+    /// Is `value` one side of a comparison whose other side is a string literal?
+    fn compared_by_operator(&self, value: &Range<usize>) -> bool {
+        let literal = |operand: Option<Range<usize>>| {
+            operand.is_some_and(|o| self.is_standalone(&o) && self.is_literal(o))
+        };
+        let compare_before = value
+            .start
+            .checked_sub(1)
+            .filter(|&i| self.kind(i) == Some(Tok::Compare));
+        self.is_standalone(value)
+            && ((self.kind(value.end) == Some(Tok::Compare)
+                && literal(self.operand_after(value.end + 1)))
+                || compare_before.is_some_and(|i| literal(self.operand_before(i))))
+    }
+
+    /// Is the operand in `range` not glued to a neighbour by concatenation or arithmetic?
+    fn is_standalone(&self, range: &Range<usize>) -> bool {
+        self.kind_before(range.start) != Some(Tok::Arith)
+            && self.kind(range.end) != Some(Tok::Arith)
+    }
+
+    /// The simple operand (string literal, parenthesised group or function call) starting at `start`.
+    fn operand_after(&self, start: usize) -> Option<Range<usize>> {
+        let last = match self.kind(start)? {
+            Tok::Str => start,
+            Tok::Open => self.partner[start]?,
+            Tok::Word if self.kind(start + 1) == Some(Tok::Open) => self.partner[start + 1]?,
+            _ => return None,
+        };
+        Some(start..last + 1)
+    }
+
+    /// The simple operand (string literal, parenthesised group or function call) ending before `end`.
+    fn operand_before(&self, end: usize) -> Option<Range<usize>> {
+        let last = end.checked_sub(1)?;
+        let start = match self.kind(last)? {
+            Tok::Str => last,
+            Tok::Close => {
+                let open = self.partner[last]?;
+                match self.kind_before(open) {
+                    Some(Tok::Word) => open - 1,
+                    _ => open,
+                }
+            }
+            _ => return None,
+        };
+        Some(start..end)
+    }
+
+    /// Is `range` a string literal, possibly grouped or wrapped in transparent functions?
+    fn is_literal(&self, mut range: Range<usize>) -> bool {
+        while let Some(first) = self.kind(range.start).filter(|_| !range.is_empty()) {
+            let last = range.end - 1;
+            range = match first {
+                Tok::Str => return range.len() == 1,
+                Tok::Open if self.partner[range.start] == Some(last) => range.start + 1..last,
+                Tok::Word
+                    if self.kind(range.start + 1) == Some(Tok::Open)
+                        && self.partner[range.start + 1] == Some(last)
+                        && is_transparent(self.text(range.start), 0) =>
+                {
+                    self.arguments(range.start + 1).swap_remove(0)
+                }
+                _ => return false,
+            };
+        }
+        false
+    }
+
+    /// The call of which `value` is exactly one whole argument, if any.
+    fn call_with_argument(&self, value: &Range<usize>) -> Option<Call> {
+        let open = self.parent[value.start]?;
+        let name = open
+            .checked_sub(1)
+            .filter(|&i| self.kind(i) == Some(Tok::Word))?;
+        let args = self.arguments(open);
+        let position = args.iter().position(|arg| arg == value)?;
+        Some(Call {
+            name,
+            close: self.partner[open],
+            args,
+            position,
+        })
+    }
+
+    /// The argument ranges of the call whose `(` is at `open`. An unclosed call runs to the end.
+    fn arguments(&self, open: usize) -> Vec<Range<usize>> {
+        let mut args = Vec::new();
+        let mut start = open + 1;
+        let mut i = start;
+        while let Some(kind) = self.kind(i) {
+            match kind {
+                Tok::Open => match self.partner[i] {
+                    Some(close) => i = close,
+                    None => {
+                        i = self.list.len();
+                        break;
+                    }
+                },
+                Tok::Comma => {
+                    args.push(start..i);
+                    start = i + 1;
+                }
+                Tok::Close => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        args.push(start..i);
+        args
+    }
+
+    /// The parenthesised group (parentheses that are not a call) whose whole content is `value`.
+    fn group_around(&self, value: &Range<usize>) -> Option<Range<usize>> {
+        let open = self.parent[value.start]?;
+        let is_group = self.kind_before(open) != Some(Tok::Word)
+            && value.start == open + 1
+            && self.partner[open] == Some(value.end);
+        is_group.then(|| open..value.end + 1)
+    }
+
+    /// Does `call` test its argument at `call.position` against a string literal?
+    fn tests_against_literal(&self, call: &Call) -> bool {
+        let name = self.text(call.name);
+        let literal_where = |include: &dyn Fn(usize) -> bool| {
+            call.args
+                .iter()
+                .enumerate()
+                .any(|(i, arg)| include(i) && self.is_literal(arg.clone()))
+        };
+        if name.eq_ignore_ascii_case(b"CASE") {
+            // CASE(expression, value1, result1, value2, result2, ..., else_result)
+            let count = call.args.len();
+            call.position == 0 && literal_where(&|i| i % 2 == 1 && i + 1 < count)
+        } else if is_one_of(name, &MATCHING_FUNCTIONS) {
+            literal_where(&|i| i != call.position)
+        } else {
+            false
+        }
+    }
 }
 
 #[cfg(test)]

@@ -140,6 +140,17 @@ pub fn is_standard_profile(c: &Component) -> bool {
     }
 }
 
+/// A standard profile's API name or label (`Admin`, `System Administrator`).
+pub fn is_standard_profile_name(name: &str) -> bool {
+    let name = name.trim();
+    STANDARD_PROFILES
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(name))
+        || STANDARD_PROFILE_LABELS
+            .iter()
+            .any(|(a, l)| a.eq_ignore_ascii_case(name) || l.eq_ignore_ascii_case(name))
+}
+
 /// The managed-package namespace of an API name (`SBQQ__SteelBrickCPQUser` → `SBQQ`), when it
 /// is not the project's own. `Obj__c`-style suffixes are not namespaces.
 pub fn foreign_namespace<'a>(name: &'a str, own: &str) -> Option<&'a str> {

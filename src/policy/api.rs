@@ -38,6 +38,8 @@ pub struct OrgRef(pub Arc<Analysis>);
 #[derive(Clone)]
 pub struct FormulaRef {
     pub kind: &'static str,
+    /// Compared with (or matched against) a string literal in the formula.
+    pub compared_with_literal: bool,
     pub text: String,
     pub name: String,
     pub line: i64,
@@ -195,6 +197,7 @@ fn formula_refs(el: &Element) -> Array {
             let (start, end) = el.doc.text_span(el.node, r.start, r.end);
             Dynamic::from(FormulaRef {
                 kind: r.kind.as_str(),
+                compared_with_literal: formula::compared_with_literal(text, &r),
                 line: el.doc.line_of(start) as i64,
                 loc: Loc {
                     file: el.file,
@@ -693,6 +696,9 @@ fn register_analysis(engine: &mut Engine) {
         });
 
     engine.register_fn("option", option);
+    engine.register_fn("is_standard_profile_name", |name: &str| {
+        crate::model::is_standard_profile_name(name)
+    });
     engine.register_fn("today", crate::config::today);
 }
 
@@ -854,6 +860,9 @@ fn register_formula(engine: &mut Engine) {
         .register_get("text", |r: &mut FormulaRef| r.text.clone())
         .register_get("name", |r: &mut FormulaRef| r.name.clone())
         .register_get("line", |r: &mut FormulaRef| r.line)
+        .register_get("compared_with_literal", |r: &mut FormulaRef| {
+            r.compared_with_literal
+        })
         .register_fn("formula_refs", |e: &mut Element| formula_refs(e))
         .register_fn("to_string", |r: &mut FormulaRef| r.text.clone())
         .register_fn("to_debug", |r: &mut FormulaRef| {
