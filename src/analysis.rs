@@ -81,6 +81,35 @@ pub struct RegisterError {
 
 const ADMIN_PROFILE_NAMES: &[&str] = &["Admin", "System Administrator", "Systemadministrator"];
 
+/// The first of `words` that the API name contains as a whole word (split at `_`, `-`, spaces,
+/// digits and lower→upper case changes): `TeamProQ_Integration` → `integration`.
+pub fn name_word<'w>(name: &str, words: &'w [String]) -> Option<&'w str> {
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_alphabetic() {
+            if !cur.is_empty() {
+                tokens.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && prev_lower && !cur.is_empty() {
+            tokens.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_lowercase();
+        cur.extend(ch.to_lowercase());
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    words
+        .iter()
+        .find(|w| tokens.iter().any(|t| t == *w))
+        .map(String::as_str)
+}
+
 fn norm(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace())
@@ -385,7 +414,7 @@ impl Analysis {
                 ));
             }
         }
-        // 3. Licenses and API-only, 4. configured globs.
+        // 3. Licenses and API-only, 4. configured globs and name words.
         for c in self.org.components.iter() {
             match c.kind {
                 Kind::Profile => {
@@ -449,12 +478,18 @@ impl Analysis {
                     }
                 }
             }
+            if let Some(word) = name_word(&c.name, &self.config.identity_name_words) {
+                named.push((
+                    c.clone(),
+                    format!("its name contains the word `{word}`"),
+                    None,
+                ));
+            }
         }
         for (c, text, loc) in named {
             self.add_reason(&c, text, loc);
         }
-        self.identities
-            .sort_by(|a, b| a.component.id.cmp(&b.component.id));
+        self.identities.sort_by_key(|a| a.component.id);
         self.identity_of = self
             .identities
             .iter()

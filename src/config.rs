@@ -55,7 +55,7 @@ pub struct Waiver {
     pub span: Range<usize>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The config file: absolute path, path relative to the root, contents.
     pub source: Option<(PathBuf, String, String)>,
@@ -63,6 +63,9 @@ pub struct Config {
     pub register: Option<(String, Range<usize>)>,
     pub identity_permission_sets: Vec<(GlobMatcher, String)>,
     pub identity_profiles: Vec<(GlobMatcher, String)>,
+    /// Words that mark a profile or permission set as an integration identity when its API name
+    /// contains them as a whole word (`Talkdesk_Integration`, `API_User`, `int_erp`).
+    pub identity_name_words: Vec<String>,
     pub policy_paths: Vec<(PathBuf, Range<usize>)>,
     pub overrides: Vec<Override>,
     pub waivers: Vec<Waiver>,
@@ -91,6 +94,25 @@ pub fn name_glob(pattern: &str) -> Result<GlobMatcher, String> {
         .build()
         .map(|g| g.compile_matcher())
         .map_err(|e| format!("bad glob `{pattern}`: {e}"))
+}
+
+/// Default `[integrations] name-words`.
+pub const DEFAULT_NAME_WORDS: &[&str] = &["integration", "integrations", "api", "int", "connector"];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            source: None,
+            rules: Vec::new(),
+            register: None,
+            identity_permission_sets: Vec::new(),
+            identity_profiles: Vec::new(),
+            identity_name_words: DEFAULT_NAME_WORDS.iter().map(|s| s.to_string()).collect(),
+            policy_paths: Vec::new(),
+            overrides: Vec::new(),
+            waivers: Vec::new(),
+        }
+    }
 }
 
 impl Config {

@@ -708,7 +708,8 @@ impl<'a> Tokens<'a> {
             let count = call.args.len();
             call.position == 0 && literal_where(&|i| i % 2 == 1 && i + 1 < count)
         } else if is_one_of(name, &MATCHING_FUNCTIONS) {
-            literal_where(&|i| i != call.position)
+            // The value itself holds a reference, so it is never a literal: any literal is another argument.
+            literal_where(&|_| true)
         } else {
             false
         }
@@ -1170,6 +1171,215 @@ mod tests {
         }
     }
 
+    /// `compared_with_literal` for each global reference of `formula`, in source order.
+    fn literal_flags(formula: &str) -> Vec<bool> {
+        scan(formula)
+            .iter()
+            .filter(|r| classify_reference(&r.text).is_some())
+            .map(|r| compared_with_literal(formula, r))
+            .collect()
+    }
+
+    fn assert_flags(cases: &[(&str, &[bool])]) {
+        for &(formula, expected) in cases {
+            assert_eq!(literal_flags(formula), expected, "{formula:?}");
+        }
+    }
+
+    #[test]
+    fn compared_with_literal_by_operator_on_either_side() {
+        assert_flags(&[
+            (r#"$User.Username = "etl@acme.com""#, &[true]),
+            ("$User.Username == 'x'", &[true]),
+            (r#"$User.Username <> "x""#, &[true]),
+            ("$User.Username != 'x'", &[true]),
+            (r#""x" = $User.Username"#, &[true]),
+            ("'x' != $User.Id", &[true]),
+            (
+                "$User.Username < 'm' || $User.Username >= 'x'",
+                &[true, true],
+            ),
+            ("NOT($Profile.Name = 'System Administrator')", &[true]),
+            ("ISCHANGED(X__c) && $UserRole.Name <> 'CEO'", &[true]),
+        ]);
+    }
+
+    #[test]
+    fn compared_with_literal_through_merge_braces_and_groups() {
+        assert_flags(&[
+            (r#"{!$User.Username} = "x""#, &[true]),
+            (r#""x" <> {!$User.Id}"#, &[true]),
+            ("($User.Username) = 'x'", &[true]),
+            ("'x' = ((LOWER($User.Username)))", &[true]),
+            ("$User.Username = ('x')", &[true]),
+            ("{!$Record.OwnerId} = {!$User.Id}", &[false]),
+        ]);
+    }
+
+    #[test]
+    fn compared_with_literal_through_transparent_functions() {
+        assert_flags(&[
+            (r#"LOWER($User.Username) = "x""#, &[true]),
+            ("UPPER(TRIM($User.Email)) <> 'x'", &[true]),
+            ("LEFT($User.Id, 15) = '005000000000001'", &[true]),
+            ("CASESAFEID($User.Id) = '005000000000001AAA'", &[true]),
+            ("TEXT($User.UserType) = 'Partner'", &[true]),
+            ("'x' = lower({!$User.Username})", &[true]),
+            ("BLANKVALUE(Name, $User.Username) = 'x'", &[true]),
+            // The literal side may be wrapped too.
+            ("$User.Username = LOWER('ETL@acme.com')", &[true]),
+            ("UPPER('x') = $User.Username", &[true]),
+            // Other functions do not pass a literal through.
+            ("LEN('x') = $User.Username", &[false]),
+            // Only the value argument passes through: the length of LEFT is not the value.
+            ("LEFT(Name, $User.Id) = 'x'", &[false]),
+            // LEN is not transparent, and 5 is a number.
+            ("LEN($User.Username) > 5", &[false]),
+            ("LEN($User.Username) = '5'", &[false]),
+        ]);
+    }
+
+    #[test]
+    fn compared_with_literal_in_matching_functions() {
+        assert_flags(&[
+            (r#"CONTAINS($User.Username, "etl")"#, &[true]),
+            (r#"CONTAINS("a@x.com,b@x.com", $User.Username)"#, &[true]),
+            ("BEGINS($User.Username, 'int_')", &[true]),
+            ("ISPICKVAL($User.UserType, 'Partner')", &[true]),
+            ("INCLUDES($User.Regions__c, 'EMEA')", &[true]),
+            ("FIND('x', $User.Email) > 0", &[true]),
+            (r#"REGEX($User.Username, "int_.*")"#, &[true]),
+            ("SUBSTITUTE($User.Username, '@acme.com', '')", &[true]),
+            (r#"CASE($User.Username, "a", 1, "b", 2, 0)"#, &[true]),
+            (
+                r#"OR($User.Username = "a", $User.Username = "b")"#,
+                &[true, true],
+            ),
+            ("NOT(CONTAINS(LOWER($User.Username), 'etl'))", &[true]),
+            (
+                "CONTAINS($Profile.Name, 'Admin') && CONTAINS(Name, $User.LastName)",
+                &[true, false],
+            ),
+            // Matching functions against record values.
+            ("CONTAINS(Description, $User.Username)", &[false]),
+            ("BEGINS($User.Username, Prefix__c)", &[false]),
+            ("FIND($User.Email, Emails__c) > 0", &[false]),
+            // Only string literals count.
+            ("CONTAINS($User.Username, 5)", &[false]),
+            ("CONTAINS($User.Username, (5))", &[false]),
+        ]);
+    }
+
+    #[test]
+    fn case_counts_only_its_expression_and_match_values() {
+        assert_flags(&[
+            // The reference is a match value, not the expression.
+            ("CASE(Status, $User.Username, 1, 0)", &[false]),
+            ("CASE(Status, $User.Username, 1, 'Closed', 2, 0)", &[false]),
+            // The literals are results, the match value is a field.
+            (r#"CASE($User.Id, OwnerId, "a", "b")"#, &[false]),
+            (
+                r#"CASE($User.Id, OwnerId, "a", '005000000000001', "b", "c")"#,
+                &[true],
+            ),
+            (
+                "CASE(TEXT($User.UserType), 'Partner', true, false)",
+                &[true],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn compared_with_literal_ignores_layout_comments_and_name_case() {
+        assert_flags(&[
+            ("$User.Username\t=\r\n'x'", &[true]),
+            ("$User.Username /* who */ = /* what */ 'x'", &[true]),
+            ("'x'\n<>\n\t{! $User.Id }", &[true]),
+            ("contains($User.Username, 'x')", &[true]),
+            (
+                "Contains(\r\n\t$User.Username /* 1 */ ,\r\n\t'x' /* 2 */\r\n)",
+                &[true],
+            ),
+            ("lower ( $User.Username ) = 'x'", &[true]),
+            ("case($User.Username, 'a', 1, 0)", &[true]),
+            // A comparison inside a comment or a literal is no comparison.
+            ("$User.Username /* = 'x' */", &[false]),
+            ("$User.Username & ' = \"x\"'", &[false]),
+        ]);
+    }
+
+    #[test]
+    fn comparison_with_record_values_is_not_with_a_literal() {
+        assert_flags(&[
+            ("OwnerId <> $User.Id", &[false]),
+            ("$User.Id = OwnerId", &[false]),
+            ("CreatedById = $User.Id", &[false]),
+            ("$User.Id = Account.OwnerId", &[false]),
+            ("$User.Id = [Case].OwnerId", &[false]),
+            (
+                "$User.Username = $Setup.Bypass__c.Username__c",
+                &[false, false],
+            ),
+            ("$User.Username = LOWER(Email__c)", &[false]),
+            ("$User.Username = IF(x, 'a', 'b')", &[false]),
+            ("$User.Id = 005000000000001", &[false]),
+        ]);
+    }
+
+    #[test]
+    fn literals_not_compared_with_the_reference_do_not_count() {
+        assert_flags(&[
+            ("ISBLANK($User.Email)", &[false]),
+            (r#"$User.Username & " changed it""#, &[false]),
+            (r#""changed by " & $User.Username"#, &[false]),
+            (r#"IF($User.Id = OwnerId, "a", "b")"#, &[false]),
+            (
+                r#"AND(ISCHANGED(Status), $User.Id <> OwnerId, Status = "Closed")"#,
+                &[false],
+            ),
+            // Concatenation binds tighter than comparison: the literal is compared with the whole concatenation.
+            ("$User.Username = 'etl' & Domain__c", &[false]),
+            ("Prefix__c & $User.Username = 'x'", &[false]),
+            ("(Prefix__c & $User.Username) = 'x'", &[false]),
+            ("'x' = $User.Username & Suffix__c", &[false]),
+            ("$Permission.Bypass && Status = 'Closed'", &[false]),
+        ]);
+    }
+
+    #[test]
+    fn compared_with_literal_is_false_for_ids_and_foreign_references() {
+        let formula = "$User.Id = '005000000000001'";
+        let refs = scan(formula);
+        assert_eq!(refs.len(), 2);
+        assert!(compared_with_literal(formula, &refs[0]));
+        assert_eq!(refs[1].kind, RefKind::UserId);
+        assert!(!compared_with_literal(formula, &refs[1]));
+        // A reference from another formula, or with offsets that are not a global here.
+        let moved = FormulaRef {
+            start: refs[0].start + 1,
+            ..refs[0].clone()
+        };
+        assert!(!compared_with_literal(formula, &moved));
+        assert!(!compared_with_literal("OwnerId = $User.Id", &refs[0]));
+        assert!(!compared_with_literal("", &refs[0]));
+    }
+
+    #[test]
+    fn compared_with_literal_on_unbalanced_input() {
+        assert_flags(&[
+            ("CONTAINS($User.Username, 'x'", &[true]),
+            ("$User.Username = 'x", &[true]),
+            (")) $User.Id = 'x'", &[true]),
+            ("LOWER($User.Username = 'x'", &[true]),
+            ("LOWER($User.Username", &[false]),
+            ("$User.Username = LOWER('x'", &[false]),
+            ("$User.Username = ", &[false]),
+            ("= $User.Username", &[false]),
+            ("{!$User.Username = 'x'", &[true]),
+            ("CONTAINS((, $User.Username, 'x')", &[false]),
+        ]);
+    }
+
     /// xorshift64: a tiny deterministic generator, so failures reproduce.
     struct Rng(u64);
 
@@ -1186,7 +1396,9 @@ mod tests {
         }
     }
 
-    fn check_invariants(input: &str) {
+    /// Check the invariants of every function on `input`; returns how many references
+    /// `compared_with_literal` accepted.
+    fn check_invariants(input: &str) -> usize {
         let refs = scan(input);
         let mut previous_end = 0;
         for found in &refs {
@@ -1219,6 +1431,27 @@ mod tests {
         }
         let _ = literal_id_kind(input);
         let _ = classify_reference(input);
+        // Refs from `scan_merge_fields` and shifted refs need not be globals here: no panic either way.
+        for found in &merge_refs {
+            let _ = compared_with_literal(input, found);
+        }
+        let mut compared = 0;
+        for found in &refs {
+            let shifted = FormulaRef {
+                start: found.start + 1,
+                end: found.end + 1,
+                ..found.clone()
+            };
+            let _ = compared_with_literal(input, &shifted);
+            if compared_with_literal(input, found) {
+                assert!(
+                    classify_reference(&found.text).is_some(),
+                    "{input:?}: {found:?}"
+                );
+                compared += 1;
+            }
+        }
+        compared
     }
 
     #[test]
@@ -1265,20 +1498,36 @@ mod tests {
             "日本",
             "🦀",
             "Ä",
+            "=",
+            "<>",
+            "&",
+            "(",
+            "CONTAINS(",
+            "lower(",
+            "CASE(",
+            "'x'",
+            "$User.Id",
+            " = 'x'",
+            ", 'x')",
         ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let mut total_refs = 0;
+        let mut total_compared = 0;
         let mut input = String::new();
         for _ in 0..5000 {
             input.clear();
             for _ in 0..rng.below(40) {
                 input.push_str(PIECES[rng.below(PIECES.len())]);
             }
-            check_invariants(&input);
+            total_compared += check_invariants(&input);
             total_refs += scan(&input).len();
         }
         // The generator must actually exercise the reporting paths.
         assert!(total_refs > 1000, "only {total_refs} refs generated");
+        assert!(
+            total_compared > 30,
+            "only {total_compared} refs compared with literals"
+        );
 
         let mut raw = Vec::new();
         for _ in 0..2000 {

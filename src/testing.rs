@@ -214,9 +214,9 @@ pub fn run_dirs(dirs: &[PathBuf]) -> Result<Vec<CaseResult>, ToolError> {
         }
         // Validate the folder's policies once, so a broken policy is one clear error.
         let engine = crate::policy::engine();
-        check::load_policies_with(&engine, &[dir.clone()], true)?;
+        check::load_policies_with(&engine, std::slice::from_ref(dir), true)?;
         for (rule, case) in cases(dir) {
-            results.push(run_case(&rule, &case, &[dir.clone()]));
+            results.push(run_case(&rule, &case, std::slice::from_ref(dir)));
         }
     }
     Ok(results)

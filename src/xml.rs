@@ -84,6 +84,12 @@ impl Builder {
     }
 
     fn open(&mut self, name: &str, start: usize) -> Result<NodeId, XmlError> {
+        if name.is_empty() {
+            return Err(XmlError {
+                message: "malformed XML: `<>` is not an element (in a formula, write `&lt;&gt;` for not-equal)".into(),
+                offset: start,
+            });
+        }
         if self.stack.is_empty() && !self.doc.nodes.is_empty() {
             return Err(XmlError {
                 message: "a second root element: a metadata file has exactly one".into(),
@@ -247,7 +253,8 @@ impl Document {
                 Event::Text(text) => {
                     if builder.stack.is_empty() {
                         if !text.trim().is_empty() {
-                            return Err(err("text outside the root element", before));
+                            let lead = text.len() - text.trim_start().len();
+                            return Err(err("text outside the root element", before + lead));
                         }
                     } else {
                         builder.text(&text, before);
@@ -441,7 +448,25 @@ fn check_attributes(tag: &quick_xml::events::BytesStart, offset: usize) -> Resul
         return Ok(());
     }
     for attribute in tag.attributes() {
-        attribute.map_err(|e| err(format!("malformed XML: bad attribute: {e}"), offset))?;
+        let attribute =
+            attribute.map_err(|e| err(format!("malformed XML: bad attribute: {e}"), offset))?;
+        let mut rest: &str = &attribute.value;
+        while let Some(amp) = rest.find('&') {
+            let after = &rest[amp + 1..];
+            let name = after.split(';').next().unwrap_or(after);
+            let known = predefined_entity(name).is_some()
+                || (name.starts_with('#')
+                    && quick_xml::events::BytesRef::new(name)
+                        .resolve_char_ref()
+                        .is_ok_and(|c| c.is_some()));
+            if !known || !after.contains(';') {
+                return Err(err(
+                    format!("undefined entity &{name}; in an attribute: only the five XML entities and character references are allowed (DTD entities are never expanded)"),
+                    offset,
+                ));
+            }
+            rest = &after[name.len() + 1..];
+        }
     }
     Ok(())
 }

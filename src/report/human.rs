@@ -10,8 +10,8 @@ use rustc_hash::FxHashMap;
 /// An element spanning several lines is shown by its start tag: the label stays readable and
 /// still points at the exact element.
 fn display_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
-    let start = start.min(text.len());
-    let end = end.clamp(start, text.len());
+    let start = floor_char_boundary(text, start.min(text.len()));
+    let end = ceil_char_boundary(text, end.clamp(start, text.len()));
     let slice = &text[start..end];
     if !slice.contains('\n') || !slice.starts_with('<') {
         return start..end.max(start);
@@ -20,6 +20,20 @@ fn display_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize>
         Some(i) => start..start + i + 1,
         None => start..end,
     }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 pub fn render(input: &ReportInput, color: bool) -> String {

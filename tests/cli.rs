@@ -1,0 +1,521 @@
+//! The command line: exit codes, options, `rules`/`explain`, the JSON document's shape, stable
+//! fingerprints and the human report.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The rules the option tests are about (see `select`).
+const RULES: &[&str] = &[FULL, IP, FLOW];
+
+fn app_path(name: &str) -> String {
+    format!("{APPS}/{name}.connectedApp-meta.xml")
+}
+
+/// A project with nothing to report.
+fn clean_project() -> tempfile::TempDir {
+    project(&[(
+        &app_path("Clean"),
+        &connected_app("Clean", &["Api", "RefreshToken"], Some("ENFORCE")),
+    )])
+}
+
+/// Only a warning (`Full` scope).
+fn warning_project() -> tempfile::TempDir {
+    project(&[(
+        &app_path("Warned"),
+        &connected_app("Warned", &["Full"], Some("ENFORCE")),
+    )])
+}
+
+/// An error (relaxed IP restrictions) and a warning.
+fn error_project() -> tempfile::TempDir {
+    project(&[
+        (
+            &app_path("Relaxed"),
+            &connected_app("Relaxed", &["Api"], Some("BYPASS")),
+        ),
+        (
+            &app_path("Warned"),
+            &connected_app("Warned", &["Full"], Some("ENFORCE")),
+        ),
+    ])
+}
+
+fn rules_of(report: &Value) -> BTreeSet<String> {
+    findings(report)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn clean_project_exits_0() {
+    let dir = clean_project();
+    let run = check_json(dir.path(), &[]);
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    let report = run.json();
+    assert!(findings(&report).is_empty());
+    assert_eq!(files_checked(&report), 1);
+    // The human report says so too.
+    let run = run_in(
+        dir.path(),
+        &["check", "--color", "never", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, "sfpolicy: no findings in 1 file\n");
+}
+
+#[test]
+fn an_error_finding_exits_1() {
+    let dir = error_project();
+    let run = check_json(dir.path(), &select(RULES));
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
+    assert_eq!(rules_of(&run.json()), set(&[FULL, IP]));
+    // Without --select: every rule runs; these two are among them.
+    let run = check_json(dir.path(), &[]);
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
+    assert!(rules_of(&run.json()).is_superset(&set(&[FULL, IP])));
+}
+
+#[test]
+fn fail_on_never_exits_0_with_errors() {
+    let dir = error_project();
+    let run = check_json(dir.path(), &["--fail-on", "never"]);
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    // The report is unchanged.
+    assert_eq!(run.stdout, check_json(dir.path(), &[]).stdout);
+    assert!(run.json()["summary"]["error"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn warnings_fail_only_at_warning_level_or_below() {
+    let dir = warning_project();
+    for (fail_on, code) in [
+        (None, 0),
+        (Some("error"), 0),
+        (Some("warning"), 1),
+        (Some("info"), 1),
+        (Some("never"), 0),
+    ] {
+        let extra: Vec<&str> = fail_on.map_or(vec![], |f| vec!["--fail-on", f]);
+        let run = check_json(dir.path(), &with_select(RULES, &extra));
+        assert_eq!(run.code, code, "--fail-on {fail_on:?}: {}", run.stderr);
+        assert_eq!(rules_of(&run.json()), set(&[FULL]), "--fail-on {fail_on:?}");
+    }
+}
+
+#[test]
+fn an_unknown_fail_level_is_a_usage_error() {
+    let dir = warning_project();
+    let run = check_json(dir.path(), &["--fail-on", "fatal"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("fatal"), "{}", run.stderr);
+}
+
+/// Exit 1 exactly when an error is reported (default fail level).
+fn assert_code_matches(run: &Run) {
+    let errors = run.json()["summary"]["error"].as_u64().unwrap();
+    assert_eq!(run.code, i32::from(errors > 0), "{}", run.stdout);
+}
+
+#[test]
+fn select_and_ignore_filter_rules() {
+    let dir = copy_fixture("source");
+    let all = rules_of(&check_json(dir.path(), &[]).json());
+    assert!(all.is_superset(&set(&[FULL, IP, FLOW])), "{all:?}");
+
+    let run = check_json(dir.path(), &["--select", FULL]);
+    assert_eq!(run.code, 0, "only a warning is left: {}", run.stderr);
+    assert_eq!(rules_of(&run.json()), set(&[FULL]));
+
+    let run = check_json(dir.path(), &["--select", FULL, "--select", IP]);
+    assert_eq!(run.code, 1);
+    assert_eq!(rules_of(&run.json()), set(&[FULL, IP]));
+
+    let run = check_json(dir.path(), &["--ignore", IP]);
+    assert_code_matches(&run);
+    let mut expected = all.clone();
+    expected.remove(IP);
+    assert_eq!(rules_of(&run.json()), expected);
+
+    let run = check_json(dir.path(), &["--ignore", IP, "--ignore", FLOW]);
+    assert_code_matches(&run);
+    expected.remove(FLOW);
+    assert_eq!(rules_of(&run.json()), expected);
+
+    let run = check_json(dir.path(), &with_select(RULES, &["--ignore", IP]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(rules_of(&run.json()), set(&[FULL, FLOW]));
+
+    // --ignore wins over --select.
+    let run = check_json(dir.path(), &["--select", FULL, "--ignore", FULL]);
+    assert_eq!(run.code, 0);
+    assert!(findings(&run.json()).is_empty());
+}
+
+#[test]
+fn an_unknown_rule_name_is_a_usage_error() {
+    let dir = copy_fixture("source");
+    for option in ["--select", "--ignore"] {
+        let run = check_json(dir.path(), &[option, "connected-app-ful-scope"]);
+        run.assert_no_panic();
+        assert_eq!(run.code, 2, "{option}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("connected-app-ful-scope"),
+            "{option}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{option}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let dir = copy_fixture("source");
+    let missing = dir.path().join("force-app/main/default/nope");
+    let run = run_in(
+        dir.path(),
+        &["check", "--format", "json", missing.to_str().unwrap()],
+    );
+    run.assert_no_panic();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("nope"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // Also when it comes after a good one.
+    let run = run_in(dir.path(), &["check", "force-app", "nope-either"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("nope-either"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_option_is_a_usage_error() {
+    let dir = copy_fixture("source");
+    let run = run_in(dir.path(), &["check", "--no-such-option"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn output_writes_the_report_to_a_file() {
+    let dir = error_project();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("report.json");
+    let run = check_json(
+        dir.path(),
+        &with_select(RULES, &["--output", file.to_str().unwrap()]),
+    );
+    // The exit code still follows the findings; stdout stays empty.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(rules_of(&written), set(&[FULL, IP]));
+
+    // Human format to a file: never colored.
+    let text = out.path().join("report.txt");
+    let run = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--output",
+            text.to_str().unwrap(),
+            "--color",
+            "auto",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let text = std::fs::read_to_string(&text).unwrap();
+    assert!(text.contains("error[connected-app-ip-relaxed]"), "{text}");
+    assert!(!text.contains('\u{1b}'), "escape codes in a file:\n{text}");
+
+    // A folder that does not exist: exit 2.
+    let bad = out.path().join("missing/report.json");
+    let run = check_json(dir.path(), &["--output", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn rules_lists_the_built_in_rules() {
+    // The catalog grows; these three are the first and stay.
+    let run = run_in(std::env::temp_dir().as_path(), &["rules"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (id, severity, kinds) in [
+        (FULL, "warning", "ConnectedApp"),
+        (IP, "error", "ConnectedApp"),
+        (FLOW, "warning", "Flow"),
+    ] {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} not listed:\n{}", run.stdout));
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(columns[1], severity, "{line}");
+        assert!(columns[2].contains(kinds), "{line}");
+        assert!(columns.len() > 3, "no summary: {line}");
+    }
+}
+
+#[test]
+fn rules_lists_custom_rules_too() {
+    let run = run_in(
+        std::env::temp_dir().as_path(),
+        &["rules", "--rules", inventory_rules().to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with(INVENTORY) && l.contains("info")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explain_prints_the_rule_documentation() {
+    let run = run_in(std::env::temp_dir().as_path(), &["explain", FULL]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("# connected-app-full-scope\n"),
+        "{}",
+        run.stdout
+    );
+    for needle in [
+        "**What it finds.** A connected app whose OAuth scopes include `Full`",
+        "**How to fix.**",
+        "<scopes>Full</scopes>",
+        "warning",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "{needle} missing:\n{}",
+            run.stdout
+        );
+    }
+    // The documentation only, not the code.
+    assert!(!run.stdout.contains("fn check"), "{}", run.stdout);
+    assert!(!run.stdout.contains("//!"), "{}", run.stdout);
+}
+
+#[test]
+fn explain_an_unknown_rule_is_a_usage_error() {
+    let run = run_in(std::env::temp_dir().as_path(), &["explain", "nope"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("nope"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // A near miss gets a suggestion.
+    let run = run_in(
+        std::env::temp_dir().as_path(),
+        &["explain", "connected-app-full-scop"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains(FULL), "{}", run.stderr);
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn json_document_has_exactly_the_documented_shape() {
+    let dir = copy_fixture("source");
+    let run = check_json(dir.path(), &select(RULES));
+    let report = run.json();
+    assert_eq!(keys(&report), set(&["tool", "summary", "findings"]));
+    assert_eq!(keys(&report["tool"]), set(&["name", "version"]));
+    assert_eq!(report["tool"]["name"], "sfpolicy");
+    assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        keys(&report["summary"]),
+        set(&["files", "findings", "error", "warning", "info"])
+    );
+    let list = findings(&report);
+    assert_eq!(list.len(), 3);
+    let count = |severity: &str| list.iter().filter(|f| f["severity"] == severity).count() as u64;
+    let summary = &report["summary"];
+    assert_eq!(summary["files"].as_u64(), Some(8));
+    assert_eq!(summary["findings"].as_u64(), Some(list.len() as u64));
+    assert_eq!(summary["error"].as_u64(), Some(count("error")));
+    assert_eq!(summary["warning"].as_u64(), Some(count("warning")));
+    assert_eq!(summary["info"].as_u64(), Some(count("info")));
+    assert_eq!((count("error"), count("warning")), (1, 2));
+
+    for f in list {
+        assert_eq!(
+            keys(f),
+            set(&[
+                "rule",
+                "severity",
+                "message",
+                "file",
+                "line",
+                "column",
+                "end_line",
+                "end_column",
+                "fingerprint",
+                "related",
+                "help"
+            ]),
+            "{f:#}"
+        );
+        for key in ["rule", "severity", "message", "file", "fingerprint"] {
+            assert!(
+                f[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{key}: {f:#}"
+            );
+        }
+        for key in ["line", "column", "end_line", "end_column"] {
+            assert!(f[key].as_u64().is_some_and(|n| n >= 1), "{key}: {f:#}");
+        }
+        assert!(f["related"].is_array(), "{f:#}");
+        assert!(f["help"].is_string() || f["help"].is_null(), "{f:#}");
+        assert!(
+            ["error", "warning", "info"].contains(&f["severity"].as_str().unwrap()),
+            "{f:#}"
+        );
+    }
+    // The documented example's element, fully located: `<ipRelaxation>BYPASS</ipRelaxation>`.
+    let ip = of_rule(&report, IP)[0];
+    assert_eq!(
+        ip["file"],
+        "unpackaged/connectedApps/Legacy_Sync.connectedApp-meta.xml"
+    );
+    assert_eq!(
+        [
+            &ip["line"],
+            &ip["column"],
+            &ip["end_line"],
+            &ip["end_column"]
+        ]
+        .map(|v| v.as_u64()),
+        [Some(10), Some(9), Some(10), Some(44)]
+    );
+    assert!(
+        ip["help"].as_str().is_some_and(|h| h.contains("IP")),
+        "{ip:#}"
+    );
+    assert_eq!(ip["related"], serde_json::json!([]));
+}
+
+#[test]
+fn json_report_is_deterministic() {
+    let dir = copy_fixture("source");
+    let first = check_json(dir.path(), &[]).stdout;
+    for jobs in ["1", "2", "4"] {
+        let run = check_json(dir.path(), &["--jobs", jobs]);
+        assert_eq!(run.stdout, first, "--jobs {jobs}");
+    }
+}
+
+fn fingerprint_of(dir: &tempfile::TempDir, rule: &str) -> (String, u64) {
+    let report = check_json(dir.path(), &select(&[rule])).json();
+    let found = of_rule(&report, rule);
+    assert_eq!(found.len(), 1, "{report:#}");
+    (
+        found[0]["fingerprint"].as_str().unwrap().to_string(),
+        found[0]["line"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn fingerprints_survive_lines_inserted_above_but_not_a_changed_value() {
+    let original = connected_app("Relaxed", &["Full"], Some("BYPASS"));
+    let dir = project(&[(&app_path("Relaxed"), &original)]);
+    let (ip_before, ip_line_before) = fingerprint_of(&dir, IP);
+    let (full_before, full_line_before) = fingerprint_of(&dir, FULL);
+
+    // Lines inserted above both findings: a comment, a description and another scope.
+    let moved = original
+        .replace(
+            "    <contactEmail>",
+            "    <!-- Owner: integrations team -->\n    <description>Intake</description>\n    <contactEmail>",
+        )
+        .replace(
+            "        <scopes>Full</scopes>",
+            "        <scopes>Api</scopes>\n        <scopes>Full</scopes>",
+        );
+    write(dir.path().join(app_path("Relaxed")), &moved);
+    let (ip_moved, ip_line_moved) = fingerprint_of(&dir, IP);
+    let (full_moved, full_line_moved) = fingerprint_of(&dir, FULL);
+    assert_eq!(ip_line_moved, ip_line_before + 3);
+    assert_eq!(full_line_moved, full_line_before + 3);
+    assert_eq!(ip_moved, ip_before, "moved, same finding");
+    assert_eq!(full_moved, full_before, "moved, same finding");
+
+    // The offending value changes: a different finding.
+    let changed = moved.replace("BYPASS", "ENFORCE_ACTIVATED_DEVICES");
+    write(dir.path().join(app_path("Relaxed")), &changed);
+    let (ip_changed, ip_line_changed) = fingerprint_of(&dir, IP);
+    assert_eq!(ip_line_changed, ip_line_moved);
+    assert_ne!(ip_changed, ip_before, "a changed value is a new finding");
+    let (full_unchanged, _) = fingerprint_of(&dir, FULL);
+    assert_eq!(full_unchanged, full_before);
+}
+
+#[test]
+fn fingerprints_differ_between_files() {
+    let app = connected_app("Same", &["Full"], None);
+    let dir = project(&[(&app_path("One"), &app), (&app_path("Two"), &app)]);
+    let report = check_json(dir.path(), &select(&[FULL])).json();
+    let prints: BTreeSet<&str> = of_rule(&report, FULL)
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(prints.len(), 2);
+}
+
+#[test]
+fn human_report_snapshot() {
+    let dir = fixture("source");
+    let run = run_in_check(
+        &dir,
+        &with_select(RULES, &["--color", "never", dir.to_str().unwrap()]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn human_report_colors_only_when_asked() {
+    let dir = fixture("source");
+    let path = dir.to_str().unwrap();
+    let never = run_in(&dir, &["check", "--color", "never", path]).stdout;
+    let always = run_in(&dir, &["check", "--color", "always", path]).stdout;
+    // stdout is a pipe here: auto means no color.
+    let auto = run_in(&dir, &["check", path]).stdout;
+    assert!(!never.contains('\u{1b}'));
+    assert!(always.contains('\u{1b}'));
+    assert_eq!(auto, never);
+}
+
+#[test]
+fn quiet_drops_the_summary_line() {
+    let dir = fixture("source");
+    let path = dir.to_str().unwrap();
+    let full = run_in_check(&dir, &with_select(RULES, &["--color", "never", path])).stdout;
+    let quiet = run_in_check(
+        &dir,
+        &with_select(RULES, &["--color", "never", "--quiet", path]),
+    );
+    assert_eq!(quiet.code, 1);
+    assert!(full.contains("sfpolicy: 3 findings"));
+    assert!(
+        !quiet.stdout.contains("sfpolicy: 3 findings"),
+        "{}",
+        quiet.stdout
+    );
+    assert!(full.starts_with(quiet.stdout.as_str()));
+    assert!(quiet.stdout.contains("error[connected-app-ip-relaxed]"));
+}
