@@ -9,6 +9,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: sfpolicy::alloc::CountingAlloc = sfpolicy::alloc::CountingAlloc;
+
 #[derive(Parser)]
 #[command(
     name = "sfpolicy",

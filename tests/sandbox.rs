@@ -184,7 +184,6 @@ fn check(app) {
 }
 
 #[test]
-#[ignore = "bug: src/policy/mod.rs PolicyError::from_eval: Rhai 1.27 gives ErrorTooManyOperations no position through call_fn, so the loop is not located"]
 fn endless_loop_error_is_located_at_the_loop() {
     let sandbox = Sandbox::new("endless-loop", ENDLESS_LOOP);
     let stderr = sandbox.fails();

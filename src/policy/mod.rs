@@ -21,8 +21,18 @@ use std::sync::Arc;
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// Operations one policy call may take: far above any real rule over a 3 MB profile, and reached
-/// by an infinite loop in well under a second.
-pub const MAX_OPERATIONS: u64 = 20_000_000;
+/// by an infinite loop in about half a second.
+pub const MAX_OPERATIONS: u64 = 10_000_000;
+
+/// Budget of the stepping re-run that locates a limit: enough to be inside the runaway loop.
+const LOCATE_OPERATIONS: u64 = 1_000_000;
+
+/// Memory one policy call may hold (counted by `alloc::CountingAlloc` in the binary).
+pub const MAX_MEMORY: i64 = 256 << 20;
+
+thread_local! {
+    static CALL_BASELINE: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
 
 /// A loaded, compiled policy.
 pub struct Policy {
@@ -90,6 +100,10 @@ impl PolicyError {
             EvalAltResult::ErrorTooManyOperations(_) => format!(
                 "policy exceeded its budget of {MAX_OPERATIONS} operations (an endless loop?)"
             ),
+            EvalAltResult::ErrorTerminated(..) => format!(
+                "policy held more than {} MB of memory (a string, array or map growing without bound?)",
+                MAX_MEMORY >> 20
+            ),
             EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
             other => other.to_string(),
         };
@@ -115,17 +129,52 @@ pub fn engine() -> Engine {
         .set_max_operations(MAX_OPERATIONS)
         .set_max_call_levels(64)
         .set_max_expr_depths(128, 64)
-        .set_max_string_size(1 << 20)
-        .set_max_array_size(1 << 20)
-        .set_max_map_size(1 << 16)
         .set_max_modules(64)
         .set_strict_variables(true)
         .set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
+    // Rhai's size limits re-measure whole arrays on every change; bound memory instead.
+    engine.on_progress(|_| {
+        let used = crate::alloc::thread_held() - CALL_BASELINE.with(std::cell::Cell::get);
+        (used > MAX_MEMORY).then(|| Dynamic::from("memory"))
+    });
     engine.on_print(|s| eprintln!("{s}"));
     engine.on_debug(|s, _, pos| eprintln!("debug {pos}: {s}"));
     api::register(&mut engine);
     engine
+}
+
+thread_local! {
+    static LAST_POSITION: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
+}
+
+/// Re-run a call that hit a limit on an engine that records every step's position; return the
+/// last one. Only used on the error path: stepping is slow.
+#[allow(deprecated)] // Rhai marks its debugger API volatile, not deprecated.
+fn locate_limit(ast: &AST, name: &str, args: impl rhai::FuncArgs) -> Option<Position> {
+    use rhai::debugger::DebuggerCommand;
+    static LOCATOR: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = LOCATOR.get_or_init(|| {
+        let mut engine = engine();
+        engine.set_max_operations(LOCATE_OPERATIONS);
+        engine.register_debugger(
+            |_, debugger| debugger,
+            |_, event, _, _, pos| {
+                if matches!(event, rhai::debugger::DebuggerEvent::Step) && !pos.is_none() {
+                    LAST_POSITION.with(|p| p.set(pos));
+                }
+                Ok(DebuggerCommand::StepInto)
+            },
+        );
+        engine
+    });
+    LAST_POSITION.with(|p| p.set(Position::NONE));
+    CALL_BASELINE.with(|b| b.set(crate::alloc::thread_held()));
+    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    let _ = engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, name, args);
+    let _ = api::drain_reported();
+    let pos = LAST_POSITION.with(|p| p.get());
+    (!pos.is_none()).then_some(pos)
 }
 
 /// Documentation header: the leading `//!` lines, without the marker.
@@ -266,17 +315,34 @@ impl Policy {
         })
     }
 
-    fn call(
+    fn call<A: rhai::FuncArgs + Clone>(
         &self,
         engine: &Engine,
         name: &str,
-        args: impl rhai::FuncArgs,
+        args: A,
     ) -> Result<(), PolicyError> {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        engine
-            .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, name, args)
-            .map(|_| ())
-            .map_err(|e| PolicyError::from_eval(&self.origin, &e))
+        CALL_BASELINE.with(|b| b.set(crate::alloc::thread_held()));
+        let result = engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut Scope::new(),
+            &self.ast,
+            name,
+            args.clone(),
+        );
+        let Err(e) = result else {
+            return Ok(());
+        };
+        let mut error = PolicyError::from_eval(&self.origin, &e);
+        if error.line == 0 && e.is_system_exception() {
+            // Rhai reports a limit at the call site, which for the entry point is nowhere. Run the
+            // call again, stepping, to learn where the script was when it hit the limit.
+            if let Some(pos) = locate_limit(&self.ast, name, args) {
+                error.line = pos.line().unwrap_or(0);
+                error.column = pos.position().unwrap_or(0);
+            }
+        }
+        Err(error)
     }
 }
 
