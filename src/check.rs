@@ -12,6 +12,9 @@ use std::sync::Arc;
 /// Rule id of the built-in check for files that are not well-formed metadata.
 pub const INVALID_METADATA: &str = "invalid-metadata";
 
+/// Documentation of the built-in `invalid-metadata` check.
+pub const INVALID_METADATA_DOCS: &str = "A metadata file that is not well-formed XML, not UTF-8, or whose root element does not match its suffix (a `.profile-meta.xml` whose root is not `<Profile>`). Reported at the line and column of the problem; the other files are still checked. DTD entities are never expanded: an entity other than the five XML entities and character references is reported here.";
+
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub paths: Vec<PathBuf>,
@@ -142,7 +145,8 @@ pub fn validate_rule_names(names: &[String], policies: &[Policy]) -> Result<(), 
     Ok(())
 }
 
-pub fn run(options: &Options) -> Result<Outcome, ToolError> {
+/// The project root for these options; every PATH must exist.
+fn project_root(options: &Options) -> Result<PathBuf, ToolError> {
     let first = options
         .paths
         .first()
@@ -156,11 +160,40 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
             )));
         }
     }
-    let timer = Timer::from_env();
-    let root = match &options.root {
+    Ok(match &options.root {
         Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
         None => discover::find_root(&first),
-    };
+    })
+}
+
+/// Discover and parse the project, and read its register.
+fn load_org(
+    root: &Path,
+    options: &Options,
+    config: &Config,
+) -> Result<(Org, Option<crate::analysis::LoadedRegister>, Vec<String>), ToolError> {
+    let project = discover::discover(
+        root,
+        &discover::Options {
+            no_forceignore: options.no_forceignore,
+        },
+    );
+    let mut org = Org::load(&project);
+    let register = Analysis::load_register(&mut org, config)?;
+    Ok((org, register, project.warnings))
+}
+
+/// The analysis alone, without running policies (`sfpolicy inventory`).
+pub fn analyze(options: &Options) -> Result<(Arc<Analysis>, Vec<String>), ToolError> {
+    let root = project_root(options)?;
+    let config = Config::load(&root, options.config.as_deref())?;
+    let (org, register, warnings) = load_org(&root, options, &config)?;
+    Ok((Arc::new(Analysis::build(org, config, register)), warnings))
+}
+
+pub fn run(options: &Options) -> Result<Outcome, ToolError> {
+    let timer = Timer::from_env();
+    let root = project_root(options)?;
     let config = Config::load(&root, options.config.as_deref())?;
     let engine = policy::engine();
     let mut dirs = options.rules_dirs.clone();
@@ -174,16 +207,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         .filter(|p| selected(&p.id, options) && config.may_run(&p.id, p.severity))
         .collect();
 
-    let project = discover::discover(
-        &root,
-        &discover::Options {
-            no_forceignore: options.no_forceignore,
-        },
-    );
-    timer.lap("discover + compile policies");
-    let mut org = Org::load(&project);
-    timer.lap("read + parse");
-    let register = Analysis::load_register(&mut org, &config)?;
+    timer.lap("load config + compile policies");
+    let (org, register, warnings) = load_org(&root, options, &config)?;
+    timer.lap("discover + read + parse");
     let files_checked = org.metadata_file_count();
     let mut findings = Vec::new();
     if selected(INVALID_METADATA, options) {
@@ -213,7 +239,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         analysis,
         findings,
         files_checked,
-        warnings: project.warnings,
+        warnings,
     })
 }
 

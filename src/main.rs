@@ -39,6 +39,8 @@ enum Command {
         /// Policy folders (default ".")
         dirs: Vec<PathBuf>,
     },
+    /// Print the integration inventory: apps, credentials, run-as users, register entries
+    Inventory(InventoryArgs),
     /// Print a rule's documentation
     Explain {
         rule: String,
@@ -52,6 +54,26 @@ enum Command {
 enum Format {
     Human,
     Json,
+}
+
+#[derive(clap::Args)]
+struct InventoryArgs {
+    /// Project folder (default ".")
+    path: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Draft a register (default integrations.toml at the project root; never overwrites)
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    write_register: Option<PathBuf>,
+    /// Configuration file (default: sfpolicy.toml at the project root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read files that .forceignore excludes too
+    #[arg(long)]
+    no_forceignore: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -112,6 +134,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Rules { rules_dirs } => list_rules(&rules_dirs),
         Command::Test { dirs } => run_tests(dirs),
+        Command::Inventory(args) => inventory(args),
         Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
     };
     match result {
@@ -202,6 +225,42 @@ fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
     }
 }
 
+fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
+    let options = check::Options {
+        paths: vec![args.path.clone().unwrap_or_else(|| PathBuf::from("."))],
+        config: args.config.clone(),
+        no_forceignore: args.no_forceignore,
+        ..check::Options::default()
+    };
+    let (analysis, warnings) = check::analyze(&options)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let items = sfpolicy::inventory::collect(&analysis);
+    if let Some(target) = &args.write_register {
+        let path = if target.as_os_str().is_empty() {
+            analysis.org.root.join(sfpolicy::register::FILE_NAME)
+        } else {
+            target.clone()
+        };
+        if path.exists() {
+            return Err(ToolError(format!(
+                "{}: already exists; sfpolicy never overwrites a register (give another file: --write-register FILE)",
+                path.display()
+            )));
+        }
+        std::fs::write(&path, sfpolicy::inventory::draft_register(&items))
+            .map_err(|e| ToolError(format!("{}: cannot write: {e}", path.display())))?;
+        eprintln!("wrote a draft register to {}", path.display());
+    }
+    let text = match args.format {
+        Format::Json => sfpolicy::inventory::render_json(&items),
+        Format::Human => sfpolicy::inventory::render_table(&items),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_tests(dirs: Vec<PathBuf>) -> Result<ExitCode, ToolError> {
     let dirs = if dirs.is_empty() {
         vec![PathBuf::from(".")]
@@ -260,7 +319,14 @@ fn explain(rule: &str, rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
     let engine = policy::engine();
     let policies = check::load_policies(&engine, rules_dirs)?;
     if rule == check::INVALID_METADATA {
-        write_output(None, "# invalid-metadata\n\nA metadata file that is not well-formed XML (or not UTF-8, or whose root element does not match its suffix). Reported at the line and column of the problem; the other files are still checked.\n")?;
+        write_output(
+            None,
+            &format!(
+                "# {}\n\n{}\n",
+                check::INVALID_METADATA,
+                check::INVALID_METADATA_DOCS
+            ),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let Some(p) = policies.iter().find(|p| p.id == rule) else {

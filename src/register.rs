@@ -246,7 +246,9 @@ fn parse_entry(item: &Node) -> Result<Entry, TomlError> {
             }
             "review-by" => {
                 let text = e.node.as_date_text("review-by")?;
-                if !crate::config::is_iso_date(text.get(..10).unwrap_or(text)) {
+                if !text.trim().is_empty()
+                    && !crate::config::is_iso_date(text.get(..10).unwrap_or(text))
+                {
                     return Err(TomlError::new(
                         e.node.span.clone(),
                         format!("`review-by` must be a date YYYY-MM-DD, found `{text}`"),
@@ -256,7 +258,8 @@ fn parse_entry(item: &Node) -> Result<Entry, TomlError> {
             key => {
                 let value = e.node.as_str(key)?;
                 if let Some((_, allowed)) = ENUMS.iter().find(|(k, _)| *k == key) {
-                    if !allowed.contains(&value.trim()) {
+                    // Empty means "not filled in yet": integration-register-incomplete says so.
+                    if !value.trim().is_empty() && !allowed.contains(&value.trim()) {
                         return Err(TomlError::new(
                             e.node.span.clone(),
                             format!(

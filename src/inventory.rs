@@ -1,0 +1,348 @@
+//! `sfpolicy inventory`: every connected app, external client app, named credential and external
+//! credential, with the Salesforce user it runs as, what it pre-authorizes and the register entry
+//! that documents it. `--write-register` drafts `integrations.toml` from the same facts.
+
+use crate::analysis::{Analysis, RunAsSource};
+use crate::kind::Kind;
+use crate::model::Component;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::sync::Arc;
+
+#[derive(Debug, Serialize)]
+pub struct Item {
+    pub kind: String,
+    pub name: String,
+    pub label: String,
+    pub file: String,
+    /// The Salesforce username it runs as (client credentials), when the metadata says.
+    pub runs_as: Option<String>,
+    /// Other systems sharing that user.
+    pub shared_with: Vec<String>,
+    /// `PermissionSet:Name`, `Profile:Name` it pre-authorizes.
+    pub preauthorizes: Vec<String>,
+    /// Objects its pre-authorized identities can access.
+    pub objects: Vec<String>,
+    /// The `system` of the register entry documenting it.
+    pub register: Option<String>,
+    /// Endpoint, principal type, external credential: facts about outbound credentials.
+    pub details: Vec<String>,
+}
+
+fn register_system(a: &Analysis, c: &Component) -> Option<String> {
+    let r = a.register.as_ref()?;
+    let label = c.label();
+    r.register
+        .entries
+        .iter()
+        .find(|e| {
+            e.text("connected-app")
+                .is_some_and(|n| n.eq_ignore_ascii_case(&c.name) || n.eq_ignore_ascii_case(&label))
+        })
+        .map(|e| e.system().to_string())
+}
+
+fn app_item(a: &Analysis, app: &Arc<Component>) -> Item {
+    let run_as = a
+        .run_as
+        .iter()
+        .find(|r| matches!(&r.source, RunAsSource::App(c) if c.id == app.id));
+    let mut shared_with = BTreeSet::new();
+    if let Some(r) = run_as {
+        for other in &a.run_as {
+            if other.username.eq_ignore_ascii_case(&r.username)
+                && !other.system.eq_ignore_ascii_case(&r.system)
+            {
+                shared_with.insert(other.system.clone());
+            }
+        }
+    }
+    let mut preauthorizes = Vec::new();
+    let mut objects = BTreeSet::new();
+    for p in a.preauths.iter().filter(|p| p.app.id == app.id) {
+        let name = p.target.as_ref().map_or(p.name.clone(), |t| t.name.clone());
+        preauthorizes.push(format!("{}:{name}", p.kind.as_str()));
+        if let Some(t) = &p.target {
+            if a.customer_owned(t) {
+                for g in crate::permissions::effective(&a.org, t).objects {
+                    objects.insert(g.object);
+                }
+            }
+        }
+    }
+    let mut details = Vec::new();
+    if let Some(oauth) = app.doc.child(app.node, "oauthConfig") {
+        let scopes: Vec<&str> = app
+            .doc
+            .children_named(oauth, "scopes")
+            .map(|s| app.doc.text(s).trim())
+            .collect();
+        if !scopes.is_empty() {
+            details.push(format!("scopes: {}", scopes.join(", ")));
+        }
+        if app.doc.child(oauth, "certificate").is_some() {
+            details.push("JWT certificate".into());
+        }
+    }
+    Item {
+        kind: app.kind.as_str().to_string(),
+        name: app.name.clone(),
+        label: app.label(),
+        file: a.org.file(app.file).rel.clone(),
+        runs_as: run_as.map(|r| r.username.clone()),
+        shared_with: shared_with.into_iter().collect(),
+        preauthorizes,
+        objects: objects.into_iter().collect(),
+        register: register_system(a, app),
+        details,
+    }
+}
+
+fn credential_item(a: &Analysis, c: &Arc<Component>) -> Item {
+    let doc = &c.doc;
+    let mut details = Vec::new();
+    let text = |tag: &str| doc.child_text(c.node, tag).filter(|t| !t.is_empty());
+    if let Some(e) = text("endpoint") {
+        details.push(format!("endpoint: {e}"));
+    }
+    for p in doc.children_named(c.node, "namedCredentialParameters") {
+        match doc.child_text(p, "parameterType") {
+            Some("Url") => {
+                if let Some(v) = doc.child_text(p, "parameterValue") {
+                    details.push(format!("endpoint: {v}"));
+                }
+            }
+            Some("Authentication") => {
+                if let Some(v) = doc.child_text(p, "externalCredential") {
+                    details.push(format!("external credential: {v}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (tag, what) in [
+        ("principalType", "principal"),
+        ("protocol", "protocol"),
+        ("authenticationProtocol", "protocol"),
+        ("username", "external login"),
+    ] {
+        if let Some(v) = text(tag) {
+            details.push(format!("{what}: {v}"));
+        }
+    }
+    for p in doc.children_named(c.node, "externalCredentialParameters") {
+        let kind = doc.child_text(p, "parameterType").unwrap_or("");
+        if kind.ends_with("Principal") {
+            let name = doc.child_text(p, "parameterName").unwrap_or("");
+            details.push(format!("{kind}: {name}"));
+        }
+    }
+    Item {
+        kind: c.kind.as_str().to_string(),
+        name: c.name.clone(),
+        label: c.label(),
+        file: a.org.file(c.file).rel.clone(),
+        runs_as: None,
+        shared_with: Vec::new(),
+        preauthorizes: Vec::new(),
+        objects: Vec::new(),
+        register: register_system(a, c),
+        details,
+    }
+}
+
+pub fn collect(a: &Analysis) -> Vec<Item> {
+    let mut items = Vec::new();
+    for app in a.org.of_kind(Kind::ConnectedApp) {
+        items.push(app_item(a, app));
+    }
+    for app in a.org.of_kind(Kind::ExternalClientApplication) {
+        items.push(app_item(a, app));
+    }
+    for kind in [Kind::NamedCredential, Kind::ExternalCredential] {
+        for c in a.org.of_kind(kind) {
+            items.push(credential_item(a, c));
+        }
+    }
+    items
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() {
+        "-"
+    } else {
+        s
+    }
+}
+
+/// A plain table for people.
+pub fn render_table(items: &[Item]) -> String {
+    let rows: Vec<[String; 5]> = items
+        .iter()
+        .map(|i| {
+            let mut runs_as = i.runs_as.clone().unwrap_or_default();
+            if !i.shared_with.is_empty() {
+                runs_as.push_str(&format!(" (SHARED with {})", i.shared_with.join(", ")));
+            }
+            let mut pre = i.preauthorizes.join(", ");
+            if pre.is_empty() {
+                pre = i.details.join("; ");
+            }
+            [
+                i.kind.clone(),
+                i.name.clone(),
+                or_dash(&runs_as).to_string(),
+                or_dash(&pre).to_string(),
+                i.register
+                    .clone()
+                    .unwrap_or_else(|| "(not in register)".into()),
+            ]
+        })
+        .collect();
+    let header = [
+        "KIND",
+        "NAME",
+        "RUNS AS",
+        "PRE-AUTHORIZES / DETAILS",
+        "REGISTER",
+    ];
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count()).min(60);
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: &[&str], out: &mut String| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                l.push_str(c);
+            } else {
+                let _ = write!(l, "{:<w$}  ", c, w = widths[i]);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&header, &mut out);
+    for r in &rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        line(&cells, &mut out);
+    }
+    let shared = items.iter().filter(|i| !i.shared_with.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "\n{} integrations; {} run as a user shared with another system; {} not in the register",
+        items.len(),
+        shared,
+        items.iter().filter(|i| i.register.is_none()).count()
+    );
+    out
+}
+
+pub fn render_json(items: &[Item]) -> String {
+    let doc = serde_json::json!({
+        "tool": {"name": "sfpolicy", "version": env!("CARGO_PKG_VERSION")},
+        "integrations": items,
+    });
+    serde_json::to_string_pretty(&doc).expect("serializable") + "\n"
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A draft register: the facts found, and the documentation fields left for people to fill.
+pub fn draft_register(items: &[Item]) -> String {
+    let mut out = String::from(
+        "# Integration register drafted by `sfpolicy inventory --write-register`.\n\
+         # Facts come from the metadata; fill in every empty field (see `sfpolicy explain\n\
+         # integration-register-incomplete`), then review the facts: one system per entry.\n\n\
+         edition = \"enterprise\"     # enterprise | unlimited | performance | developer | professional\n\
+         # integration-licenses = 5  # set when more Salesforce Integration licenses were bought\n",
+    );
+    let mut seen: FxHashMap<String, ()> = FxHashMap::default();
+    for i in items {
+        let is_app = i.kind == "ConnectedApp" || i.kind == "ExternalClientApplication";
+        if i.kind == "ExternalCredential" || seen.insert(i.name.to_lowercase(), ()).is_some() {
+            continue;
+        }
+        let _ = writeln!(out, "\n# {} {} ({})", i.kind, i.name, i.file);
+        out.push_str("[[integration]]\n");
+        let _ = writeln!(out, "system = {}", toml_string(&i.label));
+        let _ = writeln!(
+            out,
+            "user = {}{}",
+            toml_string(i.runs_as.as_deref().unwrap_or("")),
+            if i.runs_as.is_none() {
+                "  # the Salesforce username it runs as"
+            } else {
+                ""
+            }
+        );
+        out.push_str("owner = \"\"\nsupport-contact = \"\"\n");
+        let auth = if !is_app {
+            "named-credential"
+        } else if i.runs_as.is_some() {
+            "oauth-client-credentials"
+        } else if i.details.iter().any(|d| d == "JWT certificate") {
+            "oauth-jwt"
+        } else {
+            "oauth-web-server"
+        };
+        let _ = writeln!(out, "auth = {}", toml_string(auth));
+        if is_app {
+            let _ = writeln!(out, "connected-app = {}", toml_string(&i.name));
+        }
+        let sets: Vec<String> = i
+            .preauthorizes
+            .iter()
+            .filter_map(|p| p.split_once(':'))
+            .filter(|(k, _)| *k != "Profile")
+            .map(|(_, n)| n.to_string())
+            .collect();
+        let _ = writeln!(out, "permission-sets = {}", toml_list(&sets));
+        if let Some(profile) = i
+            .preauthorizes
+            .iter()
+            .find_map(|p| p.strip_prefix("Profile:"))
+        {
+            let _ = writeln!(out, "profile = {}", toml_string(profile));
+        }
+        let _ = writeln!(out, "objects = {}", toml_list(&i.objects));
+        let direction = if is_app { "inbound" } else { "outbound" };
+        let _ = writeln!(out, "direction = {}", toml_string(direction));
+        out.push_str("frequency = \"\"         # real-time | scheduled | event-based | manual\nretry = \"\"\nerror-owner = \"\"\nalerts = \"\"\noffboarding = \"\"\n");
+        if !i.shared_with.is_empty() {
+            let _ = writeln!(
+                out,
+                "license = \"shared\"      # shared with {}\nreview-by = \"\"",
+                i.shared_with.join(", ")
+            );
+        } else {
+            out.push_str("license = \"integration\"\n");
+        }
+    }
+    out
+}
