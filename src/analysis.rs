@@ -70,6 +70,8 @@ pub struct Analysis {
     pub run_as: Vec<RunAs>,
     /// The config file as a file findings can point into (waivers).
     pub config_file: Option<FileId>,
+    /// Effective permissions by component id, computed once however many rules ask.
+    permissions: std::sync::Mutex<FxHashMap<usize, Arc<crate::permissions::Permissions>>>,
 }
 
 /// A register that cannot be read: a tool error pointing into it.
@@ -194,6 +196,7 @@ impl Analysis {
             preauths: Vec::new(),
             run_as: Vec::new(),
             config_file,
+            permissions: Default::default(),
         };
         a.resolve_preauths();
         a.resolve_identities();
@@ -209,6 +212,27 @@ impl Analysis {
             end: span.end,
             key: key.to_string(),
         })
+    }
+
+    pub fn effective_permissions(
+        &self,
+        c: &Arc<Component>,
+    ) -> Arc<crate::permissions::Permissions> {
+        let cached = self
+            .permissions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&c.id)
+            .cloned();
+        if let Some(p) = cached {
+            return p;
+        }
+        let p = Arc::new(crate::permissions::effective(&self.org, c));
+        self.permissions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(c.id, p.clone());
+        p
     }
 
     pub fn identity(&self, c: &Component) -> Option<&Identity> {

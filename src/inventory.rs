@@ -66,8 +66,8 @@ fn app_item(a: &Analysis, app: &Arc<Component>) -> Item {
         preauthorizes.push(format!("{}:{name}", p.kind.as_str()));
         if let Some(t) = &p.target {
             if a.customer_owned(t) {
-                for g in crate::permissions::effective(&a.org, t).objects {
-                    objects.insert(g.object);
+                for g in &a.effective_permissions(t).objects {
+                    objects.insert(g.object.clone());
                 }
             }
         }

@@ -65,9 +65,9 @@ struct InventoryArgs {
     /// Write the report to FILE instead of standard output
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Draft a register (default integrations.toml at the project root; never overwrites)
-    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
-    write_register: Option<PathBuf>,
+    /// Draft integrations.toml at the project root from the facts found (never overwrites)
+    #[arg(long)]
+    write_register: bool,
     /// Configuration file (default: sfpolicy.toml at the project root)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -237,15 +237,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
         eprintln!("warning: {w}");
     }
     let items = sfpolicy::inventory::collect(&analysis);
-    if let Some(target) = &args.write_register {
-        let path = if target.as_os_str().is_empty() {
-            analysis.org.root.join(sfpolicy::register::FILE_NAME)
-        } else {
-            target.clone()
-        };
+    if args.write_register {
+        let path = analysis.org.root.join(sfpolicy::register::FILE_NAME);
         if path.exists() {
             return Err(ToolError(format!(
-                "{}: already exists; sfpolicy never overwrites a register (give another file: --write-register FILE)",
+                "{}: already exists; sfpolicy never overwrites a register (move it away to draft a new one)",
                 path.display()
             )));
         }

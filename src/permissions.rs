@@ -81,10 +81,10 @@ impl FieldGrant {
 
 #[derive(Debug, Clone, Default)]
 pub struct Permissions {
-    pub user: Vec<UserGrant>,
-    pub objects: Vec<ObjectGrant>,
-    pub fields: Vec<FieldGrant>,
-    pub custom: Vec<UserGrant>,
+    pub user: Vec<Arc<UserGrant>>,
+    pub objects: Vec<Arc<ObjectGrant>>,
+    pub fields: Vec<Arc<FieldGrant>>,
+    pub custom: Vec<Arc<UserGrant>>,
     /// Group members named but not in the project (managed packages, other repositories).
     pub missing_members: Vec<String>,
 }
@@ -101,7 +101,7 @@ fn element_loc(c: &Component, node: NodeId) -> Loc {
         file: c.file,
         start,
         end,
-        key: format!("{}={}", c.doc.path(node), key_text),
+        key: format!("{}/{}={}", c.kind.as_str(), c.doc.name(node), key_text),
     }
 }
 
@@ -116,11 +116,11 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
         for n in doc.children_named(c.node, list) {
             if doc.child_flag(n, "enabled") {
                 if let Some(name) = doc.child_text(n, "name") {
-                    out.push(UserGrant {
+                    out.push(Arc::new(UserGrant {
                         name: name.to_string(),
                         loc: element_loc(c, n),
                         via: via.cloned(),
-                    });
+                    }));
                 }
             }
         }
@@ -140,13 +140,13 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
         if flags[4] || flags[2] || flags[3] || flags[1] {
             flags[0] = true;
         }
-        p.objects.push(ObjectGrant {
+        p.objects.push(Arc::new(ObjectGrant {
             object: object.to_string(),
             flags,
             written,
             loc: element_loc(c, n),
             via: via.cloned(),
-        });
+        }));
     }
     for n in doc.children_named(c.node, "fieldPermissions") {
         let Some(field) = doc.child_text(n, "field") else {
@@ -154,14 +154,14 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
         };
         let editable = doc.child_flag(n, "editable");
         let written_readable = doc.child_flag(n, "readable");
-        p.fields.push(FieldGrant {
+        p.fields.push(Arc::new(FieldGrant {
             field: field.to_string(),
             readable: editable || written_readable,
             editable,
             written_readable,
             loc: element_loc(c, n),
             via: via.cloned(),
-        });
+        }));
     }
     p
 }
@@ -209,6 +209,7 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
                 .iter_mut()
                 .filter(|g| g.object.eq_ignore_ascii_case(&mo.object))
             {
+                let g = Arc::make_mut(g);
                 for (flag, muted) in g.flags.iter_mut().zip(raw) {
                     if muted {
                         *flag = false;
@@ -222,6 +223,7 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
                 .iter_mut()
                 .filter(|g| g.field.eq_ignore_ascii_case(&mf.field))
             {
+                let g = Arc::make_mut(g);
                 if mf.editable {
                     g.editable = false;
                 }
@@ -232,7 +234,7 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
             }
         }
     }
-    p.objects.retain(ObjectGrant::any_access);
+    p.objects.retain(|g| g.any_access());
     p.fields.retain(|f| f.readable || f.editable);
     p
 }

@@ -417,7 +417,7 @@ fn editable_fields_by_object(p: &Permissions) -> Array {
             m.insert("count".into(), Dynamic::from(fields.len() as i64));
             m.insert(
                 "first".into(),
-                Dynamic::from(FieldGrantRef(Arc::new(p.fields[first].clone()))),
+                Dynamic::from(FieldGrantRef(p.fields[first].clone())),
             );
             m.insert("by_member".into(), Dynamic::from_map(by_member));
             Dynamic::from_map(m)
@@ -488,25 +488,25 @@ fn register_analysis(engine: &mut Engine) {
         .register_get("user_permissions", |p: &mut PermissionsRef| -> Array {
             p.0.user
                 .iter()
-                .map(|g| Dynamic::from(UserGrantRef(Arc::new(g.clone()))))
+                .map(|g| Dynamic::from(UserGrantRef(g.clone())))
                 .collect()
         })
         .register_get("custom_permissions", |p: &mut PermissionsRef| -> Array {
             p.0.custom
                 .iter()
-                .map(|g| Dynamic::from(UserGrantRef(Arc::new(g.clone()))))
+                .map(|g| Dynamic::from(UserGrantRef(g.clone())))
                 .collect()
         })
         .register_get("object_permissions", |p: &mut PermissionsRef| -> Array {
             p.0.objects
                 .iter()
-                .map(|g| Dynamic::from(ObjectGrantRef(Arc::new(g.clone()))))
+                .map(|g| Dynamic::from(ObjectGrantRef(g.clone())))
                 .collect()
         })
         .register_get("field_permissions", |p: &mut PermissionsRef| -> Array {
             p.0.fields
                 .iter()
-                .map(|g| Dynamic::from(FieldGrantRef(Arc::new(g.clone()))))
+                .map(|g| Dynamic::from(FieldGrantRef(g.clone())))
                 .collect()
         })
         .register_get("missing_members", |p: &mut PermissionsRef| -> Array {
@@ -659,9 +659,7 @@ fn register_analysis(engine: &mut Engine) {
         })
         .register_fn(
             "effective_permissions",
-            |o: &mut OrgRef, c: ComponentRef| {
-                PermissionsRef(Arc::new(crate::permissions::effective(&o.0.org, &c.0)))
-            },
+            |o: &mut OrgRef, c: ComponentRef| PermissionsRef(o.0.effective_permissions(&c.0)),
         )
         .register_get("register", |o: &mut OrgRef| {
             if o.0.register.is_some() {

@@ -22,7 +22,8 @@ pub struct Span {
 /// Sources of the files findings point into, read once each.
 pub struct Sources<'a> {
     org: &'a Org,
-    texts: FxHashMap<FileId, String>,
+    /// Source text and the byte offset of each line start.
+    texts: FxHashMap<FileId, (String, Vec<usize>)>,
 }
 
 impl<'a> Sources<'a> {
@@ -34,14 +35,18 @@ impl<'a> Sources<'a> {
         for id in ids {
             texts.entry(id).or_insert_with(|| {
                 let bytes = std::fs::read(&org.file(id).path).unwrap_or_default();
-                String::from_utf8_lossy(&bytes).into_owned()
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let starts = std::iter::once(0)
+                    .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+                    .collect();
+                (text, starts)
             });
         }
         Sources { org, texts }
     }
 
     pub fn text(&self, file: FileId) -> &str {
-        self.texts.get(&file).map_or("", String::as_str)
+        self.texts.get(&file).map_or("", |(t, _)| t.as_str())
     }
 
     pub fn rel(&self, file: FileId) -> &str {
@@ -49,9 +54,27 @@ impl<'a> Sources<'a> {
     }
 
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        let text = self.text(file);
-        let (line, column) = line_column(text, start);
-        let (end_line, end_column) = line_column(text, end.max(start));
+        let Some((text, starts)) = self.texts.get(&file) else {
+            return Span {
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            };
+        };
+        let at = |offset: usize| {
+            // Only the line holding the offset is scanned: files can be megabytes.
+            let line = starts
+                .partition_point(|&s| s <= offset.min(text.len()))
+                .max(1);
+            let (l, c) = line_column(
+                &text[starts[line - 1]..],
+                offset - starts[line - 1].min(offset),
+            );
+            (line + l - 1, c)
+        };
+        let (line, column) = at(start);
+        let (end_line, end_column) = at(end.max(start));
         Span {
             line,
             column,
