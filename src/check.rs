@@ -32,6 +32,8 @@ pub struct Options {
 
 pub struct Outcome {
     pub analysis: Arc<Analysis>,
+    /// The rules that ran (built-in check included).
+    pub rules: Vec<crate::report::RuleMeta>,
     pub findings: Vec<Finding>,
     pub files_checked: usize,
     pub warnings: Vec<String>,
@@ -235,8 +237,27 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let scopes = scopes(&root, &options.paths);
     findings.retain(|f| in_scope(&analysis.org.file(f.loc.file).rel, &scopes));
     policy::sort_findings(&mut findings, &analysis.org);
+    let mut rules: Vec<crate::report::RuleMeta> = policies
+        .iter()
+        .map(|p| crate::report::RuleMeta {
+            id: p.id.clone(),
+            severity: p.severity,
+            summary: p.summary.clone(),
+            docs: p.docs.clone(),
+        })
+        .collect();
+    if selected(INVALID_METADATA, options) {
+        rules.push(crate::report::RuleMeta {
+            id: INVALID_METADATA.to_string(),
+            severity: Severity::Error,
+            summary: "a metadata file that is not well-formed XML or has the wrong root element".into(),
+            docs: format!("# {INVALID_METADATA}\n\n{INVALID_METADATA_DOCS}"),
+        });
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Outcome {
         analysis,
+        rules,
         findings,
         files_checked,
         warnings,

@@ -176,6 +176,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
         org: &outcome.analysis.org,
         findings: &outcome.findings,
         files_checked: outcome.files_checked,
+        rules: &outcome.rules,
     };
     let text = match args.format {
         Format::Json => report::json::render(&input),

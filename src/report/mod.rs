@@ -123,11 +123,23 @@ impl Counts {
     }
 }
 
+/// What a report says about a rule (SARIF and JUnit describe the rules they report).
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub id: String,
+    pub severity: crate::findings::Severity,
+    pub summary: String,
+    /// Markdown documentation (`sfpolicy explain`).
+    pub docs: String,
+}
+
 /// What every report needs.
 pub struct ReportInput<'a> {
     pub org: &'a Org,
     pub findings: &'a [Finding],
     pub files_checked: usize,
+    /// Every rule that ran, in id order.
+    pub rules: &'a [RuleMeta],
 }
 
 #[cfg(test)]
