@@ -250,7 +250,8 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         rules.push(crate::report::RuleMeta {
             id: INVALID_METADATA.to_string(),
             severity: Severity::Error,
-            summary: "a metadata file that is not well-formed XML or has the wrong root element".into(),
+            summary: "a metadata file that is not well-formed XML or has the wrong root element"
+                .into(),
             docs: format!("# {INVALID_METADATA}\n\n{INVALID_METADATA_DOCS}"),
         });
     }

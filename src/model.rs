@@ -127,6 +127,17 @@ const STANDARD_PROFILES: &[&str] = &[
 
 /// A profile Salesforce ships: `<custom>false</custom>`, or a known standard name when absent.
 pub fn is_standard_profile(c: &Component) -> bool {
+    // Salesforce's integration profiles; the older one is retrieved with `<custom>true</custom>`.
+    const ALWAYS_STANDARD: &[&str] = &[
+        "Minimum Access - API Only Integrations",
+        "Salesforce API Only System Integrations",
+    ];
+    if ALWAYS_STANDARD
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(&c.name))
+    {
+        return true;
+    }
     match c.text("custom") {
         Some(v) => v.eq_ignore_ascii_case("false"),
         None => {

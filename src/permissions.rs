@@ -163,6 +163,10 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
             via: via.cloned(),
         }));
     }
+    // Retrieved files list objects and fields with every flag false: those grant nothing.
+    p.objects.retain(|g| g.any_access());
+    p.fields
+        .retain(|f| f.readable || f.editable || f.written_readable);
     p
 }
 

@@ -1,0 +1,107 @@
+//! The built-in catalog: every rule is documented, has failing and passing test cases, and its
+//! cases pass through the same runner as `sfpolicy test rules`. The generated rule reference
+//! (`docs/rules.md`) must match the rules' documentation.
+
+use sfpolicy::check::load_policies;
+use sfpolicy::policy;
+use sfpolicy::testing;
+use std::path::{Path, PathBuf};
+
+fn rules_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let engine = policy::engine();
+    let policies = load_policies(&engine, &[]).unwrap();
+    assert!(
+        policies.len() >= 20,
+        "the catalog has {} rules",
+        policies.len()
+    );
+    for p in &policies {
+        assert!(
+            p.docs.starts_with(&format!("# {}", p.id)),
+            "{}: docs start with `# {}`",
+            p.origin,
+            p.id
+        );
+        for heading in [
+            "**What it finds.**",
+            "**Why it matters.**",
+            "**Example.**",
+            "**How to fix.**",
+        ] {
+            assert!(p.docs.contains(heading), "{} lacks {heading}", p.origin);
+        }
+        assert!(!p.summary.is_empty(), "{} has no summary", p.origin);
+    }
+}
+
+#[test]
+fn every_rule_has_failing_and_passing_cases() {
+    let engine = policy::engine();
+    let policies = load_policies(&engine, &[]).unwrap();
+    let cases = testing::cases(&rules_dir());
+    for p in &policies {
+        let mine: Vec<&PathBuf> = cases
+            .iter()
+            .filter(|(r, _)| *r == p.id)
+            .map(|(_, c)| c)
+            .collect();
+        let expecting = mine.iter().filter(|c| case_expects(c, &p.id)).count();
+        assert!(
+            expecting >= 1,
+            "{}: no test case expects a finding (rules/tests/{}/...)",
+            p.id,
+            p.id
+        );
+        assert!(
+            mine.len() > expecting,
+            "{}: no test case where the rule must stay silent",
+            p.id
+        );
+    }
+}
+
+fn case_expects(case: &Path, rule: &str) -> bool {
+    let mut stack = vec![case.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(text) = std::fs::read_to_string(&p) {
+                if testing::annotations(&text).iter().any(|(r, _)| r == rule) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn builtin_cases_pass() {
+    let results = testing::run_dirs(&[rules_dir()]).unwrap();
+    assert!(!results.is_empty());
+    let report = testing::render(&results);
+    assert!(results.iter().all(|r| r.passed()), "{report}");
+}
+
+#[test]
+fn rule_reference_is_up_to_date() {
+    let engine = policy::engine();
+    let policies = load_policies(&engine, &[]).unwrap();
+    let generated = sfpolicy::docs::rule_reference(&policies);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --test rules rule_reference_is_up_to_date`"
+    );
+}
