@@ -28,6 +28,10 @@ pub struct Options {
     pub root: Option<PathBuf>,
     /// Policies in `rules_dirs` replace built-ins with the same id (test runner).
     pub replace_builtins: bool,
+    /// Hide findings recorded in this baseline.
+    pub baseline: Option<PathBuf>,
+    /// Report only files changed since the merge base with this git revision.
+    pub changed_since: Option<String>,
 }
 
 pub struct Outcome {
@@ -235,7 +239,27 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     timer.lap("policies");
     apply_settings(&mut findings, &analysis);
     let scopes = scopes(&root, &options.paths);
+    let ran_ids: Vec<&str> = policies.iter().map(|p| p.id.as_str()).collect();
+    let ran = |id: &str| ran_ids.contains(&id) || (id == INVALID_METADATA && selected(id, options));
+    crate::adopt::apply_waivers(
+        &mut findings,
+        &analysis,
+        &crate::config::today(),
+        &ran,
+        scopes.is_empty() && options.changed_since.is_none(),
+    );
     findings.retain(|f| in_scope(&analysis.org.file(f.loc.file).rel, &scopes));
+    if let Some(rev) = &options.changed_since {
+        let changed = crate::adopt::changed_since(&root, rev)?;
+        findings.retain(|f| {
+            changed
+                .binary_search(&analysis.org.file(f.loc.file).rel)
+                .is_ok()
+        });
+    }
+    if let Some(baseline) = &options.baseline {
+        crate::adopt::apply_baseline(baseline, &mut findings, &analysis)?;
+    }
     policy::sort_findings(&mut findings, &analysis.org);
     let mut rules: Vec<crate::report::RuleMeta> = policies
         .iter()
@@ -254,6 +278,25 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
                 .into(),
             docs: format!("# {INVALID_METADATA}\n\n{INVALID_METADATA_DOCS}"),
         });
+    }
+    if !analysis.config.waivers.is_empty() {
+        for (id, docs) in [
+            (
+                crate::adopt::WAIVER_UNUSED,
+                crate::adopt::WAIVER_UNUSED_DOCS,
+            ),
+            (
+                crate::adopt::WAIVER_EXPIRED,
+                crate::adopt::WAIVER_EXPIRED_DOCS,
+            ),
+        ] {
+            rules.push(crate::report::RuleMeta {
+                id: id.to_string(),
+                severity: Severity::Warning,
+                summary: docs.split(':').next().unwrap_or(docs).to_string(),
+                docs: format!("# {id}\n\n{docs}"),
+            });
+        }
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Outcome {

@@ -10,6 +10,37 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "sfpolicy.toml";
 
+/// What `sfpolicy init` writes: every section, commented, with the defaults.
+pub const TEMPLATE: &str = r#"# sfpolicy configuration. Every key is optional; see `sfpolicy rules` and `sfpolicy explain RULE`.
+
+[rules]
+# Per rule: "off" | "info" | "warning" | "error", or a table with severity and options.
+# connected-app-full-scope = "off"
+# integration-fls-broad = { severity = "warning", max-editable-fields = 10 }
+# integration-admin-permission = { admin-permissions = ["ModifyAllData", "ViewAllData"] }
+
+[integrations]
+# register = "integrations.toml"        # the integration register (default)
+# permission-sets = ["*_Integration"]   # globs marking integration identities
+# profiles = ["*Integration*"]
+# name-words = ["integration", "integrations", "api", "int", "connector"]   # default
+
+[policies]
+# paths = ["policies"]                  # folders of custom .rhai policies
+
+# An accepted risk: always with a reason; after `expires` the finding comes back.
+# [[waivers]]
+# rule = "integration-admin-permission"
+# path = "force-app/main/default/permissionsets/Legacy_ETL.permissionset-meta.xml"
+# reason = "ETL vendor migration, ticket SEC-142"
+# expires = "2027-03-31"
+
+# Different settings for some paths.
+# [[overrides]]
+# paths = ["unpackaged/**"]
+# rules = { connected-app-ip-relaxed = "off" }
+"#;
+
 /// A rule's setting: off, or a severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
@@ -524,5 +555,14 @@ rules = { connected-app-ip-relaxed = "off" }
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_454), (2026, 1, 1));
         assert!(is_iso_date(&today()));
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    #[test]
+    fn init_template_parses_and_stays_commented() {
+        let c = super::Config::parse(super::TEMPLATE).unwrap();
+        assert!(c.rules.is_empty() && c.waivers.is_empty() && c.overrides.is_empty());
     }
 }

@@ -3,6 +3,7 @@
 //! The pipeline runs one way: [`discover`] → [`xml`] parse → [`model`] → [`analysis`] →
 //! [`policy`] → [`findings`] → [`report`]. [`check::run`] wires it together.
 
+pub mod adopt;
 pub mod alloc;
 pub mod analysis;
 pub mod check;

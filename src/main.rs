@@ -41,6 +41,11 @@ enum Command {
     },
     /// Print the integration inventory: apps, credentials, run-as users, register entries
     Inventory(InventoryArgs),
+    /// Write a commented sfpolicy.toml (never overwrites)
+    Init {
+        /// Project folder (default ".")
+        path: Option<PathBuf>,
+    },
     /// Print a rule's documentation
     Explain {
         rule: String,
@@ -118,6 +123,15 @@ struct CheckArgs {
     /// Read files that .forceignore excludes too
     #[arg(long)]
     no_forceignore: bool,
+    /// Hide the findings recorded in this baseline file; report only new ones
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (then exit 0)
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Report only files changed since the merge base with REV (needs git)
+    #[arg(long, value_name = "REV")]
+    changed_since: Option<String>,
     /// Worker threads (default: one per core)
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
@@ -135,6 +149,7 @@ fn main() -> ExitCode {
         Command::Rules { rules_dirs } => list_rules(&rules_dirs),
         Command::Test { dirs } => run_tests(dirs),
         Command::Inventory(args) => inventory(args),
+        Command::Init { path } => init(path),
         Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
     };
     match result {
@@ -164,9 +179,22 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         config: args.config.clone(),
+        baseline: args.baseline.clone(),
+        changed_since: args.changed_since.clone(),
         ..check::Options::default()
     };
     let outcome = check::run(&options)?;
+    if let Some(path) = &args.write_baseline {
+        sfpolicy::adopt::write_baseline(path, &outcome.findings, &outcome.analysis)?;
+        if !args.quiet {
+            eprintln!(
+                "wrote {} findings to the baseline {}",
+                outcome.findings.len(),
+                path.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if !args.quiet {
         for w in &outcome.warnings {
             eprintln!("warning: {w}");
@@ -255,6 +283,22 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
         Format::Human => sfpolicy::inventory::render_table(&items),
     };
     write_output(args.output.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(path: Option<PathBuf>) -> Result<ExitCode, ToolError> {
+    let dir = path.unwrap_or_else(|| PathBuf::from("."));
+    let root = sfpolicy::discover::find_root(&dir);
+    let file = root.join(sfpolicy::config::FILE_NAME);
+    if file.exists() {
+        return Err(ToolError(format!(
+            "{}: already exists; sfpolicy init never overwrites it",
+            file.display()
+        )));
+    }
+    std::fs::write(&file, sfpolicy::config::TEMPLATE)
+        .map_err(|e| ToolError(format!("{}: cannot write: {e}", file.display())))?;
+    eprintln!("wrote {}", file.display());
     Ok(ExitCode::SUCCESS)
 }
 
