@@ -25,6 +25,26 @@ fn main() {
         .unwrap();
     }
     out.push_str("];\n");
+    // Shared helper modules: rules/lib/*.rhai.
+    let lib = dir.join("lib");
+    println!("cargo:rerun-if-changed={}", lib.display());
+    let mut libs: Vec<_> = std::fs::read_dir(&lib)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    libs.retain(|p| p.extension().is_some_and(|x| x == "rhai"));
+    libs.sort();
+    out.push_str("/// Built-in helper modules: (name, source).\npub const BUILTIN_LIBS: &[(&str, &str)] = &[\n");
+    for path in &libs {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        writeln!(
+            out,
+            "    (\"{stem}\", include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_rules.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -201,9 +201,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let timer = Timer::from_env();
     let root = project_root(options)?;
     let config = Config::load(&root, options.config.as_deref())?;
-    let engine = policy::engine();
     let mut dirs = options.rules_dirs.clone();
     dirs.extend(config.policy_paths.iter().map(|(p, _)| p.clone()));
+    let engine = policy::engine_with_libs(&dirs)?;
     let policies = load_policies_with(&engine, &dirs, options.replace_builtins)?;
     validate_rule_names(&options.select, &policies)?;
     validate_rule_names(&options.ignore, &policies)?;

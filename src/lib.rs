@@ -19,6 +19,7 @@ pub mod permissions;
 pub mod policy;
 pub mod register;
 pub mod report;
+pub mod scaffold;
 pub mod testing;
 pub mod toml_tree;
 pub mod xml;

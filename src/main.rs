@@ -41,6 +41,14 @@ enum Command {
     },
     /// Print the integration inventory: apps, credentials, run-as users, register entries
     Inventory(InventoryArgs),
+    /// Scaffold a policy: DIR/ID.rhai with its documentation headings, and a failing and a passing case
+    NewRule {
+        /// Rule id, kebab-case (e.g. named-credential-password)
+        id: String,
+        /// Policy folder (default "policies")
+        #[arg(long, default_value = "policies")]
+        dir: PathBuf,
+    },
     /// Write a commented sfpolicy.toml (never overwrites)
     Init {
         /// Project folder (default ".")
@@ -150,6 +158,7 @@ fn main() -> ExitCode {
         Command::Test { dirs } => run_tests(dirs),
         Command::Inventory(args) => inventory(args),
         Command::Init { path } => init(path),
+        Command::NewRule { id, dir } => new_rule(&id, &dir),
         Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
     };
     match result {
@@ -283,6 +292,19 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
         Format::Human => sfpolicy::inventory::render_table(&items),
     };
     write_output(args.output.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_rule(id: &str, dir: &std::path::Path) -> Result<ExitCode, ToolError> {
+    let written = sfpolicy::scaffold::new_rule(id, dir)?;
+    for f in &written {
+        eprintln!("wrote {}", f.display());
+    }
+    eprintln!(
+        "next: edit {}, then run `sfpolicy test {}`",
+        written[0].display(),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -213,7 +213,7 @@ pub fn run_dirs(dirs: &[PathBuf]) -> Result<Vec<CaseResult>, ToolError> {
             return Err(ToolError(format!("{}: no such folder", dir.display())));
         }
         // Validate the folder's policies once, so a broken policy is one clear error.
-        let engine = crate::policy::engine();
+        let engine = crate::policy::engine_with_libs(std::slice::from_ref(dir))?;
         check::load_policies_with(&engine, std::slice::from_ref(dir), true)?;
         for (rule, case) in cases(dir) {
             results.push(run_case(&rule, &case, std::slice::from_ref(dir)));

@@ -122,6 +122,10 @@ fn strip_position_suffix(message: &str) -> String {
 /// The sandboxed engine: no file, network or process access (Rhai has none and the module
 /// resolver only knows bundled modules), no `eval`, and bounded operations, sizes and depth.
 pub fn engine() -> Engine {
+    engine_with_libs(&[]).expect("the built-in helper modules compile")
+}
+
+fn base_engine() -> Engine {
     let mut engine = Engine::new();
     engine
         .set_max_strings_interned(0)
@@ -175,6 +179,65 @@ fn locate_limit(ast: &AST, name: &str, args: impl rhai::FuncArgs) -> Option<Posi
     let _ = api::drain_reported();
     let pos = LAST_POSITION.with(|p| p.get());
     (!pos.is_none()).then_some(pos)
+}
+
+/// The engine with helper modules: built-in `rules/lib/*.rhai` and each policy folder's
+/// `lib/*.rhai`, by file stem. Scripts call them as `text::words(x)` (registered as static
+/// modules), or `import "text" as t;` inside a function. Nothing is read at run time.
+pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyError> {
+    let mut engine = base_engine();
+    let mut sources: Vec<(String, String, String)> = BUILTIN_LIBS
+        .iter()
+        .map(|(name, src)| {
+            (
+                name.to_string(),
+                format!("rules/lib/{name}.rhai"),
+                src.to_string(),
+            )
+        })
+        .collect();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir.join("lib")) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.retain(|p| p.extension().is_some_and(|x| x == "rhai"));
+        paths.sort();
+        for p in paths {
+            let origin = p.display().to_string();
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = std::fs::read_to_string(&p).map_err(|e| {
+                PolicyError::at(&origin, Position::NONE, format!("cannot read: {e}"))
+            })?;
+            if let Some((_, other, existing)) = sources.iter().find(|(n, ..)| *n == name) {
+                if *existing == source {
+                    continue; // the built-in folder itself (`sfpolicy test rules`)
+                }
+                return Err(PolicyError::at(
+                    &origin,
+                    Position::NONE,
+                    format!("helper module `{name}` is already defined by {other}"),
+                ));
+            }
+            sources.push((name, origin, source));
+        }
+    }
+    let mut resolver = StaticModuleResolver::new();
+    for (name, origin, source) in sources {
+        let ast = engine
+            .compile(&source)
+            .map_err(|e| PolicyError::at(&origin, e.position(), e.err_type().to_string()))?;
+        let module = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &engine)
+            .map_err(|e| PolicyError::from_eval(&origin, &e))?;
+        let module = rhai::Shared::new(module);
+        engine.register_static_module(name.as_str(), module.clone());
+        resolver.insert(name, (*module).clone());
+    }
+    engine.set_module_resolver(resolver);
+    Ok(engine)
 }
 
 /// Documentation header: the leading `//!` lines, without the marker.
