@@ -178,12 +178,14 @@ fn load_org(
     options: &Options,
     config: &Config,
 ) -> Result<(Org, Option<crate::analysis::LoadedRegister>, Vec<String>), ToolError> {
+    let timer = Timer::from_env();
     let project = discover::discover(
         root,
         &discover::Options {
             no_forceignore: options.no_forceignore,
         },
     );
+    timer.lap("discover");
     let mut org = Org::load(&project);
     let register = Analysis::load_register(&mut org, config)?;
     Ok((org, register, project.warnings))
@@ -215,7 +217,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
 
     timer.lap("load config + compile policies");
     let (org, register, warnings) = load_org(&root, options, &config)?;
-    timer.lap("discover + read + parse");
+    timer.lap("read + parse");
     let files_checked = org.metadata_file_count();
     let mut findings = Vec::new();
     if selected(INVALID_METADATA, options) {

@@ -67,6 +67,14 @@ enum Command {
 enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// JUnit XML (Azure DevOps, GitLab, Jenkins)
+    Junit,
+    /// GitHub Actions workflow commands (inline annotations)
+    Github,
+    /// GitLab Code Quality JSON
+    Gitlab,
 }
 
 #[derive(clap::Args)]
@@ -217,6 +225,10 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
     };
     let text = match args.format {
         Format::Json => report::json::render(&input),
+        Format::Sarif => report::sarif::render(&input),
+        Format::Junit => report::junit::render(&input),
+        Format::Github => report::github::render(&input),
+        Format::Gitlab => report::gitlab::render(&input),
         Format::Human => {
             let color = match args.color {
                 Color::Always => true,
@@ -288,8 +300,13 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
         eprintln!("wrote a draft register to {}", path.display());
     }
     let text = match args.format {
-        Format::Json => sfpolicy::inventory::render_json(&items),
         Format::Human => sfpolicy::inventory::render_table(&items),
+        Format::Json => sfpolicy::inventory::render_json(&items),
+        _ => {
+            return Err(ToolError(
+                "inventory supports --format human or json".into(),
+            ))
+        }
     };
     write_output(args.output.as_ref(), &text)?;
     Ok(ExitCode::SUCCESS)

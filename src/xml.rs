@@ -40,6 +40,8 @@ pub struct Document {
     /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
     breaks: Vec<(u32, u32)>,
     line_starts: Vec<u32>,
+    /// Element name → id, so lookups compare integers (and a name the file lacks costs nothing).
+    name_ids: FxHashMap<Box<str>, u32>,
 }
 
 /// A malformed file: message and byte offset of the problem.
@@ -313,7 +315,9 @@ impl Document {
         if builder.doc.nodes.is_empty() {
             return Err(err("no root element", builder.base));
         }
-        Ok(builder.doc)
+        let mut doc = builder.doc;
+        doc.name_ids = builder.names;
+        Ok(doc)
     }
 
     pub fn root(&self) -> NodeId {
@@ -362,7 +366,15 @@ impl Document {
         node: NodeId,
         name: &'a str,
     ) -> impl Iterator<Item = NodeId> + 'a {
-        self.children(node).filter(move |&c| self.name(c) == name)
+        let id = self.name_ids.get(name).copied();
+        let children = match id {
+            Some(_) => self.children(node),
+            None => Children {
+                doc: self,
+                next: NONE,
+            },
+        };
+        children.filter(move |&c| Some(self.nodes[c as usize].name) == id)
     }
 
     pub fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {

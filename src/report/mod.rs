@@ -3,8 +3,12 @@
 //! Positions are computed here, from the files on disk, only for files that have findings: the
 //! parsed model keeps byte spans, not sources.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::findings::{Finding, Severity};
 use crate::model::{FileId, Org};

@@ -1,0 +1,139 @@
+//! `--format junit`: JUnit XML, as Azure DevOps (`PublishTestResults`), GitLab (`artifacts:
+//! reports: junit`) and Jenkins read it.
+//!
+//! One failing testcase per (file, rule) pair that has findings — `classname` is the file and
+//! `name` the rule — and one passing testcase per rule that ran without any finding, so a clean run
+//! is a suite of passes, not an empty suite.
+
+use super::{ReportInput, Sources};
+use crate::findings::{Finding, Severity};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+pub fn render(input: &ReportInput) -> String {
+    let sources = Sources::new(input.org, input.findings);
+
+    // (file, rule) → findings, in the order the findings came.
+    let mut groups: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in input.findings {
+        groups
+            .entry((sources.rel(f.loc.file), f.rule.as_str()))
+            .or_default()
+            .push(f);
+    }
+    let with_findings: BTreeSet<&str> = input.findings.iter().map(|f| f.rule.as_str()).collect();
+    let mut passing: Vec<&str> = input
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !with_findings.contains(id))
+        .collect();
+    passing.dedup();
+
+    let failures = groups.len();
+    let tests = failures + passing.len();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
+    );
+    for ((rel, rule), findings) in &groups {
+        let severity = findings
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::Error);
+        let first = findings.first().map_or("", |f| f.message.as_str());
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\">",
+            escape(rel),
+            escape(rule)
+        );
+        let _ = write!(
+            out,
+            "      <failure type=\"{}\" message=\"{}\">",
+            severity,
+            escape(first)
+        );
+        for f in findings {
+            let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
+            let mut line = format!(
+                "{rel}:{}:{}: {}: {} ({})\n",
+                span.line, span.column, f.severity, f.message, f.rule
+            );
+            if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
+                let _ = writeln!(line, "    help: {help}");
+            }
+            out.push_str(&escape_text(&line));
+        }
+        out.push_str("</failure>\n    </testcase>\n");
+    }
+    for id in passing {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"sfpolicy\" name=\"{}\"/>",
+            escape(id)
+        );
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Escape for an XML 1.0 attribute value, dropping characters XML 1.0 cannot carry at all (C0
+/// controls other than tab, LF and CR; U+FFFE; U+FFFF). Tab, LF and CR become character
+/// references, which attribute-value normalization keeps.
+pub fn escape(s: &str) -> String {
+    escape_with(s, true)
+}
+
+/// Escape for XML 1.0 character data: as [`escape`], but tabs and line feeds stay as they are.
+pub fn escape_text(s: &str) -> String {
+    escape_with(s, false)
+}
+
+fn escape_with(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // A parser turns CR and CR LF into LF everywhere: keep a CR as a reference.
+            '\r' => out.push_str("&#13;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            c if allowed(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// XML 1.0 `Char` (surrogates cannot occur in a Rust string).
+fn allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_drops_illegal_characters() {
+        assert_eq!(
+            escape("a<b>&\"c'\u{0}\u{1b}\u{fffe}\té"),
+            "a&lt;b&gt;&amp;&quot;c&apos;&#9;é"
+        );
+        assert_eq!(escape("x\r\ny"), "x&#13;&#10;y");
+        assert_eq!(escape("\u{10348}"), "\u{10348}");
+        assert_eq!(escape_text("a\tb\nc\r<"), "a\tb\nc&#13;&lt;");
+    }
+}
