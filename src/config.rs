@@ -195,8 +195,16 @@ impl Config {
             let t = integrations.node.as_table("integrations")?;
             t.deny_unknown(
                 "[integrations]",
-                &["register", "permission-sets", "profiles"],
+                &["register", "permission-sets", "profiles", "name-words"],
             )?;
+            if let Some(w) = t.get("name-words") {
+                config.identity_name_words = w
+                    .node
+                    .as_str_list("name-words")?
+                    .into_iter()
+                    .map(|(s, _)| s.to_lowercase())
+                    .collect();
+            }
             if let Some(r) = t.get("register") {
                 config.register =
                     Some((r.node.as_str("register")?.to_string(), r.node.span.clone()));
@@ -564,5 +572,19 @@ mod template_tests {
     fn init_template_parses_and_stays_commented() {
         let c = super::Config::parse(super::TEMPLATE).unwrap();
         assert!(c.rules.is_empty() && c.waivers.is_empty() && c.overrides.is_empty());
+        // Every commented example parses too once uncommented.
+        let uncommented: String = super::TEMPLATE
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|r| !r.starts_with(' ') && r.contains(['=', '[']))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = super::Config::parse(&uncommented)
+            .unwrap_or_else(|e| panic!("{}: {uncommented}", e.message));
+        assert_eq!(c.identity_name_words.len(), 5);
+        assert_eq!(c.waivers.len(), 1);
     }
 }

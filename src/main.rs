@@ -364,7 +364,7 @@ fn run_tests(dirs: Vec<PathBuf>) -> Result<ExitCode, ToolError> {
 }
 
 fn list_rules(rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
-    let engine = policy::engine();
+    let engine = policy::engine_with_libs(rules_dirs)?;
     let policies = check::load_policies(&engine, rules_dirs)?;
     let mut out = String::new();
     out.push_str(&format!(
@@ -396,7 +396,7 @@ fn list_rules(rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
 }
 
 fn explain(rule: &str, rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
-    let engine = policy::engine();
+    let engine = policy::engine_with_libs(rules_dirs)?;
     let policies = check::load_policies(&engine, rules_dirs)?;
     if rule == check::INVALID_METADATA {
         write_output(
