@@ -61,6 +61,7 @@ fn main() {
         &root,
         &discover::Options {
             no_forceignore: true,
+            ..discover::Options::default()
         },
     );
     let paths: Vec<PathBuf> = project.files.iter().map(|f| f.path.clone()).collect();

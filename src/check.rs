@@ -179,10 +179,18 @@ fn load_org(
     config: &Config,
 ) -> Result<(Org, Option<crate::analysis::LoadedRegister>, Vec<String>), ToolError> {
     let timer = Timer::from_env();
+    // Policy test cases are fixtures, not the org: never scan a policy folder's `tests/`.
+    let exclude = options
+        .rules_dirs
+        .iter()
+        .chain(config.policy_paths.iter().map(|(p, _)| p))
+        .filter_map(|d| std::fs::canonicalize(d.join("tests")).ok())
+        .collect();
     let project = discover::discover(
         root,
         &discover::Options {
             no_forceignore: options.no_forceignore,
+            exclude,
         },
     );
     timer.lap("discover");

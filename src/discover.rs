@@ -31,6 +31,8 @@ pub struct Project {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub no_forceignore: bool,
+    /// Folders never scanned: the test cases of policy folders inside the project.
+    pub exclude: Vec<PathBuf>,
 }
 
 const PROJECT_MARKERS: &[&str] = &["sfdx-project.json", "sfpolicy.toml"];
@@ -71,10 +73,14 @@ pub fn discover(root: &Path, options: &Options) -> Project {
         .git_exclude(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|entry| {
-            !SKIPPED_DIRS
-                .iter()
-                .any(|skip| entry.file_name() == std::ffi::OsStr::new(skip))
+        .filter_entry({
+            let exclude = options.exclude.clone();
+            move |entry| {
+                !SKIPPED_DIRS
+                    .iter()
+                    .any(|skip| entry.file_name() == std::ffi::OsStr::new(skip))
+                    && !exclude.iter().any(|x| entry.path() == x)
+            }
         });
     if !options.no_forceignore {
         walker.add_custom_ignore_filename(".forceignore");

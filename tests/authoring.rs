@@ -122,3 +122,29 @@ fn check(app) {
         String::from_utf8_lossy(&out.stderr).contains("helper module `text` is already defined")
     );
 }
+
+#[test]
+fn policy_test_cases_inside_the_project_are_not_scanned_as_the_org() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sfdx-project.json"), "{}").unwrap();
+    sfpolicy(dir.path())
+        .args(["new-rule", "connected-app-no-description"])
+        .assert()
+        .success();
+    std::fs::write(
+        dir.path().join("sfpolicy.toml"),
+        "[policies]\npaths = [\"policies\"]\n",
+    )
+    .unwrap();
+    let out = sfpolicy(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        json["summary"]["files"], 0,
+        "the fail/pass fixtures are not the org: {json}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
