@@ -4,13 +4,17 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time: a build-script binary can be reused from a checkout at another path.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("cannot read the built-in rules in {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     paths.retain(|p| p.extension().is_some_and(|x| x == "rhai"));
     paths.sort();
+    assert!(!paths.is_empty(), "no built-in rules in {}", dir.display());
     let mut out = String::from(
         "/// Built-in policies: (origin, source).\npub const BUILTIN_RULES: &[(&str, &str)] = &[\n",
     );
