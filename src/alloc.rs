@@ -6,6 +6,15 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Counting starts when policies start: parsing allocates millions of times and needs no limit.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+/// Start counting allocations (the policy phase).
+pub fn start_counting() {
+    COUNTING.store(true, Ordering::Relaxed);
+}
 
 thread_local! {
     static HELD: Cell<i64> = const { Cell::new(0) };
@@ -17,7 +26,9 @@ pub fn thread_held() -> i64 {
 }
 
 fn add(delta: i64) {
-    let _ = HELD.try_with(|h| h.set(h.get() + delta));
+    if COUNTING.load(Ordering::Relaxed) {
+        let _ = HELD.try_with(|h| h.set(h.get() + delta));
+    }
 }
 
 /// Install in a binary with `#[global_allocator]`.

@@ -418,6 +418,30 @@ impl Document {
         }
     }
 
+    /// Does any text inside `node` (itself and its descendants) contain `needle`, ignoring ASCII
+    /// case? A cheap pre-filter before a policy walks the element in script.
+    pub fn subtree_mentions(&self, node: NodeId, needle: &str) -> bool {
+        let end = self.nodes[node as usize].end;
+        let lower = needle.to_ascii_lowercase();
+        let finder = memchr::memmem::Finder::new(lower.as_bytes());
+        let mut id = node as usize;
+        let mut buf = Vec::new();
+        while id < self.nodes.len() && (id == node as usize || self.nodes[id].start < end) {
+            let n = &self.nodes[id];
+            if n.text_len > 0 {
+                let text = &self.text.as_bytes()
+                    [n.text_start as usize..(n.text_start + n.text_len) as usize];
+                buf.clear();
+                buf.extend(text.iter().map(u8::to_ascii_lowercase));
+                if finder.find(&buf).is_some() {
+                    return true;
+                }
+            }
+            id += 1;
+        }
+        false
+    }
+
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         self.line_starts.partition_point(|&s| s as usize <= offset)
@@ -525,6 +549,17 @@ mod tests {
             "",
             "whitespace between children is not text"
         );
+    }
+
+    #[test]
+    fn subtree_mentions_ignores_case_and_stays_inside() {
+        let doc = parse("<R><a><f>x $User.Id</f></a><b><f>$Permission.X</f></b></R>");
+        let a = doc.child(doc.root(), "a").unwrap();
+        let b = doc.child(doc.root(), "b").unwrap();
+        assert!(doc.subtree_mentions(a, "$user"));
+        assert!(!doc.subtree_mentions(a, "$permission"));
+        assert!(doc.subtree_mentions(b, "$PERMISSION"));
+        assert!(doc.subtree_mentions(doc.root(), "$user"));
     }
 
     #[test]

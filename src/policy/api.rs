@@ -758,6 +758,9 @@ fn register_element(engine: &mut Engine) {
             e.children_named(tag)
         })
         .register_fn("items", |e: &mut Element| items(e))
+        .register_fn("mentions", |e: &mut Element, needle: &str| {
+            e.doc.subtree_mentions(e.node, needle)
+        })
         .register_fn("has", |e: &mut Element, tag: &str| {
             e.doc.child(e.node, tag).is_some()
         })
@@ -807,6 +810,9 @@ fn register_component(engine: &mut Engine) {
             c.0.text(tag).unwrap_or("").to_string()
         })
         .register_fn("flag", |c: &mut ComponentRef, tag: &str| c.0.flag(tag))
+        .register_fn("mentions", |c: &mut ComponentRef, needle: &str| {
+            c.0.doc.subtree_mentions(c.0.node, needle)
+        })
         .register_indexer_get(|c: &mut ComponentRef, name: ImmutableString| {
             component_element(c).property(&name)
         })

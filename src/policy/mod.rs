@@ -503,6 +503,7 @@ pub fn run(
     policies: &[Policy],
     analysis: &Arc<Analysis>,
 ) -> Result<Vec<Finding>, PolicyError> {
+    crate::alloc::start_counting();
     let org = &analysis.org;
     let options: Vec<Arc<Map>> = policies
         .iter()
