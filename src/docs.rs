@@ -13,15 +13,7 @@ pub fn rule_reference(policies: &[Policy]) -> String {
         id = crate::check::INVALID_METADATA
     );
     for p in policies {
-        let kinds = if p.kinds.is_empty() {
-            "the whole org".to_string()
-        } else {
-            p.kinds
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let kinds = p.reads();
         let _ = writeln!(
             out,
             "| [`{id}`](#{id}) | {} | {kinds} | {} |",

@@ -420,15 +420,7 @@ fn explain(rule: &str, rules_dirs: &[PathBuf]) -> Result<ExitCode, ToolError> {
     text.push_str(&format!(
         "\n\nDefault severity: {}. Reads: {}. Source: {}\n",
         p.severity,
-        if p.kinds.is_empty() {
-            "the whole org".to_string()
-        } else {
-            p.kinds
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
+        p.reads(),
         p.origin
     ));
     write_output(None, &text)?;

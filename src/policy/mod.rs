@@ -267,6 +267,15 @@ fn meta_string(meta: &Map, key: &str, origin: &str) -> Result<String, PolicyErro
 }
 
 impl Policy {
+    /// The metadata kinds it reads, for people: `ConnectedApp, Flow`, or `the whole org`.
+    pub fn reads(&self) -> String {
+        if self.kinds.is_empty() {
+            return "the whole org".to_string();
+        }
+        let names: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+        names.join(", ")
+    }
+
     /// Compile a policy and read its `RULE` metadata.
     pub fn load(
         engine: &Engine,
