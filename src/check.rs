@@ -64,7 +64,12 @@ impl ToolError {
         use codespan_reporting::diagnostic::{Diagnostic, Label};
         use codespan_reporting::files::SimpleFile;
         use codespan_reporting::term::{self, termcolor::Buffer};
-        let name = path.display().to_string();
+        // Relative to where the user stands, like the paths they typed.
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| path.to_path_buf());
+        let name = shown.display().to_string();
         let (line, column) = crate::report::line_column(text, span.start);
         let file = SimpleFile::new(name.clone(), text);
         let end = span.end.clamp(span.start, text.len());
@@ -75,10 +80,14 @@ impl ToolError {
         let mut buffer = Buffer::no_color();
         let _ =
             term::emit_to_write_style(&mut buffer, &term::Config::default(), &file, &diagnostic);
-        ToolError(format!(
-            "{name}:{line}:{column}: {message}\n{}",
-            String::from_utf8_lossy(buffer.as_slice()).trim_end()
-        ))
+        let rendered = String::from_utf8_lossy(buffer.as_slice())
+            .trim_end()
+            .to_string();
+        // main prints "error: " itself; the rendering starts with it too.
+        match rendered.strip_prefix("error: ") {
+            Some(rest) => ToolError(rest.to_string()),
+            None => ToolError(format!("{name}:{line}:{column}: {message}")),
+        }
     }
 }
 
