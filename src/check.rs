@@ -132,8 +132,9 @@ pub fn load_policies_with(
                     policies[i] = p;
                     continue;
                 }
+                let (line, column) = p.id_position;
                 return Err(ToolError(format!(
-                    "{}: policy id `{}` is already defined by {}",
+                    "{}:{line}:{column}: policy id `{}` is already defined by {}",
                     p.origin, p.id, policies[i].origin
                 )));
             }

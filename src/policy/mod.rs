@@ -45,6 +45,8 @@ pub struct Policy {
     /// Where it came from: `rules/x.rhai` for built-ins, the path given for custom ones.
     pub origin: String,
     pub builtin: bool,
+    /// 1-based line and column of the id in `RULE` (for errors about the id).
+    pub id_position: (usize, usize),
     /// Declared options and their defaults (`RULE.options`), configurable in `[rules]`.
     pub options: std::collections::BTreeMap<String, Dynamic>,
     ast: AST,
@@ -240,6 +242,17 @@ pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyErr
     Ok(engine)
 }
 
+/// Where `"<id>"` is written in the source (first occurrence after the doc header).
+fn id_position(source: &str, id: &str) -> (usize, usize) {
+    let quoted = format!("\"{id}\"");
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .find_map(|(i, l)| l.find(&quoted).map(|c| (i + 1, l[..c].chars().count() + 1)))
+        .unwrap_or((1, 1))
+}
+
 /// Documentation header: the leading `//!` lines, without the marker.
 fn doc_header(source: &str) -> String {
     let mut docs = String::new();
@@ -373,11 +386,13 @@ impl Policy {
             ));
         }
         Ok(Policy {
+            id_position: id_position(source, &id),
             id,
             severity,
             kinds,
             summary,
             docs: doc_header(source),
+
             origin: origin.to_string(),
             builtin,
             options,
