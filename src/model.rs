@@ -58,6 +58,15 @@ impl Component {
     }
 }
 
+/// Kinds other metadata names by label (connected apps name profiles and permission sets by label).
+const LABEL_INDEXED: &[Kind] = &[
+    Kind::Profile,
+    Kind::PermissionSet,
+    Kind::PermissionSetGroup,
+    Kind::ConnectedApp,
+    Kind::ExternalClientApplication,
+];
+
 /// A file that could not be parsed.
 #[derive(Debug, Clone)]
 pub struct InvalidFile {
@@ -292,10 +301,12 @@ impl Org {
             // First definition wins; duplicates (same component in two package folders) keep both
             // in `by_kind`, so every file is still checked.
             self.by_name.entry((c.kind, key(&c.name))).or_insert(i);
-            self.by_label
-                .entry((c.kind, key(&c.label())))
-                .or_default()
-                .push(i);
+            if LABEL_INDEXED.contains(&c.kind) {
+                self.by_label
+                    .entry((c.kind, key(&c.label())))
+                    .or_default()
+                    .push(i);
+            }
         }
     }
 
@@ -316,11 +327,17 @@ impl Org {
 
     /// Lookup the way connected apps name profiles and permission sets: by label, then by API name.
     pub fn find_by_label(&self, kind: Kind, label: &str) -> Option<&Arc<Component>> {
-        self.by_label
-            .get(&(kind, key(label)))
-            .and_then(|v| v.first())
-            .map(|&i| &self.components[i])
-            .or_else(|| self.find(kind, label))
+        let by_label = if LABEL_INDEXED.contains(&kind) {
+            self.by_label
+                .get(&(kind, key(label)))
+                .and_then(|v| v.first())
+                .map(|&i| &self.components[i])
+        } else {
+            // Rarely asked for other kinds: a scan beats indexing 10,000 field labels per run.
+            let wanted = key(label);
+            self.of_kind(kind).find(|c| key(&c.label()) == wanted)
+        };
+        by_label.or_else(|| self.find(kind, label))
     }
 
     pub fn file(&self, id: FileId) -> &FileEntry {
