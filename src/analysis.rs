@@ -236,7 +236,12 @@ impl Analysis {
     }
 
     pub fn identity(&self, c: &Component) -> Option<&Identity> {
-        self.identity_of.get(&c.id).map(|&i| &self.identities[i])
+        self.identity_index(c).map(|i| &self.identities[i])
+    }
+
+    /// Position of the component in `identities`, if it is an integration identity.
+    pub fn identity_index(&self, c: &Component) -> Option<usize> {
+        self.identity_of.get(&c.id).copied()
     }
 
     /// A component the integration rules may blame: not a standard profile, not a
@@ -523,17 +528,25 @@ impl Analysis {
     }
 
     /// The system an app belongs to: the register entry naming it, else the app's own name.
+    /// The `system` of the register entry whose `connected-app` names this component (by API
+    /// name or label).
+    pub fn register_system_of(&self, c: &Component) -> Option<String> {
+        let r = self.register.as_ref()?;
+        let label = c.label();
+        r.register
+            .entries
+            .iter()
+            .find(|e| {
+                e.text("connected-app").is_some_and(|n| {
+                    n.eq_ignore_ascii_case(&c.name) || n.eq_ignore_ascii_case(&label)
+                })
+            })
+            .map(|e| e.system().to_string())
+    }
+
+    /// The system an app belongs to: the register entry naming it, else the app's own label.
     fn system_of_app(&self, app: &Component) -> String {
-        if let Some(r) = &self.register {
-            for e in &r.register.entries {
-                if e.text("connected-app").is_some_and(|n| {
-                    n.eq_ignore_ascii_case(&app.name) || n.eq_ignore_ascii_case(&app.label())
-                }) {
-                    return e.system().to_string();
-                }
-            }
-        }
-        app.label()
+        self.register_system_of(app).unwrap_or_else(|| app.label())
     }
 
     fn resolve_run_as(&mut self) {

@@ -31,19 +31,6 @@ pub struct Item {
     pub details: Vec<String>,
 }
 
-fn register_system(a: &Analysis, c: &Component) -> Option<String> {
-    let r = a.register.as_ref()?;
-    let label = c.label();
-    r.register
-        .entries
-        .iter()
-        .find(|e| {
-            e.text("connected-app")
-                .is_some_and(|n| n.eq_ignore_ascii_case(&c.name) || n.eq_ignore_ascii_case(&label))
-        })
-        .map(|e| e.system().to_string())
-}
-
 fn app_item(a: &Analysis, app: &Arc<Component>) -> Item {
     let run_as = a
         .run_as
@@ -95,7 +82,7 @@ fn app_item(a: &Analysis, app: &Arc<Component>) -> Item {
         shared_with: shared_with.into_iter().collect(),
         preauthorizes,
         objects: objects.into_iter().collect(),
-        register: register_system(a, app),
+        register: a.register_system_of(app),
         details,
     }
 }
@@ -148,7 +135,7 @@ fn credential_item(a: &Analysis, c: &Arc<Component>) -> Item {
         shared_with: Vec::new(),
         preauthorizes: Vec::new(),
         objects: Vec::new(),
-        register: register_system(a, c),
+        register: a.register_system_of(c),
         details,
     }
 }

@@ -636,12 +636,7 @@ fn register_analysis(engine: &mut Engine) {
                 .collect()
         })
         .register_fn("identity", |o: &mut OrgRef, c: ComponentRef| {
-            o.0.identity(&c.0).map_or(Dynamic::UNIT, |_| {
-                let i =
-                    o.0.identities
-                        .iter()
-                        .position(|i| i.component.id == c.0.id)
-                        .unwrap_or(0);
+            o.0.identity_index(&c.0).map_or(Dynamic::UNIT, |i| {
                 Dynamic::from(IdentityRef(o.0.clone(), i))
             })
         })
