@@ -4,8 +4,8 @@
 //! files, bytes, wall time, MB/s, peak RSS, and the ratio check / tokenize (target ≤ 2).
 
 use rayon::prelude::*;
-use sfpolicy::check;
-use sfpolicy::discover;
+use sfpolicy::model::discover;
+use sfpolicy::pipeline;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -50,10 +50,10 @@ fn main() {
         .collect();
     let path = PathBuf::from(args.first().map_or("../shared/corpus", String::as_str));
     let runs: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5);
-    let options = check::Options {
+    let options = pipeline::Options {
         paths: vec![path.clone()],
         no_forceignore: true,
-        ..check::Options::default()
+        ..pipeline::Options::default()
     };
 
     let root = discover::find_root(&path);
@@ -76,7 +76,7 @@ fn main() {
     let mut findings = 0;
     for _ in 0..runs {
         let start = Instant::now();
-        let outcome = check::run(&options).expect("check runs");
+        let outcome = pipeline::run(&options).expect("check runs");
         check_times.push(start.elapsed());
         findings = outcome.findings.len();
     }

@@ -3,8 +3,8 @@
 //! that documents it. `--write-register` drafts `integrations.toml` from the same facts.
 
 use crate::analysis::{Analysis, RunAsSource};
-use crate::kind::Kind;
 use crate::model::Component;
+use crate::model::Kind;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -77,7 +77,7 @@ fn app_item(a: &Analysis, app: &Arc<Component>) -> Item {
         kind: app.kind.as_str().to_string(),
         name: app.name.clone(),
         label: app.label(),
-        file: a.org.file(app.file).rel.clone(),
+        file: a.org.rel(app.file).to_string(),
         runs_as: run_as.map(|r| r.username.clone()),
         shared_with: shared_with.into_iter().collect(),
         preauthorizes,
@@ -130,7 +130,7 @@ fn credential_item(a: &Analysis, c: &Arc<Component>) -> Item {
         kind: c.kind.as_str().to_string(),
         name: c.name.clone(),
         label: c.label(),
-        file: a.org.file(c.file).rel.clone(),
+        file: a.org.rel(c.file).to_string(),
         runs_as: None,
         shared_with: Vec::new(),
         preauthorizes: Vec::new(),

@@ -1,25 +1,25 @@
 //! sfpolicy: a policy-as-code linter for Salesforce metadata.
 //!
-//! The pipeline runs one way: [`discover`] → [`xml`] parse → [`model`] → [`analysis`] →
-//! [`policy`] → [`findings`] → [`report`]. [`check::run`] wires it together.
+//! A pipeline, one module per stage, data flowing one way (see `docs/architecture.md`):
+//!
+//! [`source`] (the files read, every line/column and path) → [`model`] (kinds, documents, the
+//! org, effective permissions) → [`analysis`] (integration identities and their evidence) →
+//! [`policy`] (the Rhai sandbox and its API) → [`findings`] (registry, identity, severities,
+//! waivers, baselines, incremental runs) → [`report`] (one module per format). [`pipeline`]
+//! wires the stages; [`cli`] parses arguments and runs commands.
 
-pub mod adopt;
 pub mod alloc;
 pub mod analysis;
-pub mod check;
+pub mod cli;
 pub mod config;
-pub mod discover;
-pub mod docs;
+pub mod diag;
 pub mod findings;
-pub mod formula;
 pub mod inventory;
-pub mod kind;
 pub mod model;
-pub mod permissions;
+pub mod pipeline;
 pub mod policy;
-pub mod register;
 pub mod report;
 pub mod scaffold;
+pub mod source;
 pub mod testing;
-pub mod toml_tree;
-pub mod xml;
+pub mod util;

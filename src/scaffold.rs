@@ -1,7 +1,7 @@
 //! `sfpolicy new-rule`: a policy file with the documentation headings, and one failing and one
 //! passing test case, so a new policy starts tested.
 
-use crate::check::ToolError;
+use crate::diag::ToolError;
 use std::path::{Path, PathBuf};
 
 const SFDX: &str = r#"{"packageDirectories":[{"path":"force-app","default":true}],"namespace":"","sourceApiVersion":"62.0"}
@@ -58,7 +58,7 @@ pub fn new_rule(id: &str, dir: &Path) -> Result<Vec<PathBuf>, ToolError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(ToolError(format!(
+        return Err(ToolError::new(format!(
             "rule id `{id}` must be kebab-case (a-z, 0-9, -)"
         )));
     }
@@ -95,7 +95,7 @@ pub fn new_rule(id: &str, dir: &Path) -> Result<Vec<PathBuf>, ToolError> {
         ),
     ];
     if let Some((existing, _)) = files.iter().find(|(p, _)| p.exists()) {
-        return Err(ToolError(format!(
+        return Err(ToolError::new(format!(
             "{}: already exists; new-rule never overwrites",
             existing.display()
         )));
@@ -103,10 +103,10 @@ pub fn new_rule(id: &str, dir: &Path) -> Result<Vec<PathBuf>, ToolError> {
     for (path, text) in &files {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| ToolError(format!("{}: cannot create: {e}", parent.display())))?;
+                .map_err(|e| ToolError::new(format!("{}: cannot create: {e}", parent.display())))?;
         }
         std::fs::write(path, text)
-            .map_err(|e| ToolError(format!("{}: cannot write: {e}", path.display())))?;
+            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

@@ -13,7 +13,8 @@
 //! The case compares the findings of its rule (the folder name) and of every rule its annotations
 //! name; any difference fails the case, with a diff.
 
-use crate::check::{self, ToolError};
+use crate::diag::ToolError;
+use crate::pipeline;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -113,7 +114,8 @@ pub fn run_case(rule: &str, case: &Path, policy_dirs: &[PathBuf]) -> CaseResult 
         let Ok(text) = std::fs::read_to_string(f) else {
             continue;
         };
-        let rel = crate::discover::relative(&root, &std::fs::canonicalize(f).unwrap_or(f.clone()));
+        let rel =
+            crate::model::discover::relative(&root, &std::fs::canonicalize(f).unwrap_or(f.clone()));
         for (r, line) in annotations(&text) {
             expected.push(Expected {
                 rule: r,
@@ -127,32 +129,32 @@ pub fn run_case(rule: &str, case: &Path, policy_dirs: &[PathBuf]) -> CaseResult 
     rules.sort();
     rules.dedup();
 
-    let options = check::Options {
+    let options = pipeline::Options {
         paths: vec![root.clone()],
         root: Some(root.clone()),
         rules_dirs: policy_dirs.to_vec(),
         replace_builtins: true,
-        ..check::Options::default()
+        ..pipeline::Options::default()
     };
-    let outcome = match check::run(&options) {
+    let outcome = match pipeline::run(&options) {
         Ok(o) => o,
-        Err(ToolError(e)) => {
+        Err(e) => {
             return CaseResult {
                 name,
                 missing: Vec::new(),
                 unexpected: Vec::new(),
                 matched: 0,
-                error: Some(e),
+                error: Some(e.rendered),
             }
         }
     };
-    let sources = crate::report::Sources::new(&outcome.analysis.org, &outcome.findings);
+    let sources = &outcome.analysis.org.sources;
     let mut actual: Vec<(Expected, String)> = outcome
         .findings
         .iter()
         .filter(|f| rules.contains(&f.rule))
         .map(|f| {
-            let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
+            let span = sources.span(f.loc.file, f.loc.start..f.loc.end);
             (
                 Expected {
                     rule: f.rule.clone(),
@@ -210,11 +212,11 @@ pub fn run_dirs(dirs: &[PathBuf]) -> Result<Vec<CaseResult>, ToolError> {
     let mut results = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
-            return Err(ToolError(format!("{}: no such folder", dir.display())));
+            return Err(ToolError::new(format!("{}: no such folder", dir.display())));
         }
         // Validate the folder's policies once, so a broken policy is one clear error.
         let engine = crate::policy::engine_with_libs(std::slice::from_ref(dir))?;
-        check::load_policies_with(&engine, std::slice::from_ref(dir), true)?;
+        pipeline::load_policies(&engine, std::slice::from_ref(dir), true)?;
         for (rule, case) in cases(dir) {
             results.push(run_case(&rule, &case, std::slice::from_ref(dir)));
         }

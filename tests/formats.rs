@@ -4,10 +4,11 @@
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde_json::Value;
-use sfpolicy::check::{run, Options, Outcome};
-use sfpolicy::findings::{Finding, Loc, Related, Severity};
-use sfpolicy::model::{FileEntry, Org};
+use sfpolicy::findings::registry::{Category, RuleInfo};
+use sfpolicy::findings::{anchor, Anchor, Finding, Loc, Related, Severity};
+use sfpolicy::pipeline::{run, Options, Outcome};
 use sfpolicy::report::{github, gitlab, junit, sarif, ReportInput, RuleMeta};
+use sfpolicy::source::{SourceDb, SourceFile};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -56,13 +57,33 @@ fn check(dir: &Path) -> Outcome {
     .expect("the check runs")
 }
 
+/// The rules that ran, as the command line describes them to reports.
+fn metas(outcome: &Outcome) -> Vec<RuleMeta<'_>> {
+    outcome
+        .ran
+        .iter()
+        .map(|id| {
+            let info = outcome.registry.get(id).expect("a registered rule");
+            RuleMeta {
+                info,
+                severity: info.severity,
+            }
+        })
+        .collect()
+}
+
 fn input(outcome: &Outcome) -> ReportInput<'_> {
     ReportInput {
-        org: &outcome.analysis.org,
+        sources: &outcome.analysis.org.sources,
         findings: &outcome.findings,
         files_checked: outcome.files_checked,
-        rules: &outcome.rules,
+        rules: metas(outcome),
+        fail_on: Some(Severity::Error),
     }
+}
+
+fn rel(outcome: &Outcome, f: &Finding) -> String {
+    outcome.analysis.org.rel(f.loc.file).to_string()
 }
 
 /// 1-based line of the first occurrence of `needle` in `text`.
@@ -78,53 +99,78 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 struct Hostile {
     _dir: tempfile::TempDir,
-    org: Org,
+    sources: SourceDb,
     rel: String,
 }
 
-/// An org with one file whose relative path holds `,` and `:` (and the text of a small XML file).
+/// Sources with one file whose relative path holds `,` and `:` (and the text of a small XML file).
 fn hostile_org() -> Hostile {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.xml");
-    std::fs::write(&path, "<a>\n  <b>x</b>\n</a>\n").unwrap();
+    let text = "<a>\n  <b>x</b>\n</a>\n";
+    std::fs::write(&path, text).unwrap();
     let rel = "force-app/we,ird:name 100%.xml".to_string();
-    let mut org = Org::default();
-    org.add_file(FileEntry {
-        rel: rel.clone(),
+    let mut sources = SourceDb::default();
+    sources.add(SourceFile::from_bytes(
+        rel.clone(),
         path,
-        kind: None,
-        bytes: 20,
-    });
+        true,
+        text.as_bytes(),
+    ));
     Hostile {
         _dir: dir,
-        org,
+        sources,
         rel,
     }
 }
 
 fn finding(rule: &str, severity: Severity, message: &str, help: Option<&str>) -> Finding {
-    Finding {
-        rule: rule.into(),
+    // `<b>x</b>` on line 2, columns 3..11.
+    let anchor = Anchor::root("a", "x").child("b", Some(message));
+    let mut f = Finding::new(
+        rule,
         severity,
-        message: message.into(),
-        // `<b>x</b>` on line 2, columns 3..11.
-        loc: Loc {
+        message.into(),
+        Loc {
             file: 0,
             start: 6,
             end: 14,
-            key: format!("a/b/{message}"),
+            anchor: anchor.clone(),
         },
-        help: help.map(str::to_string),
-        related: vec![],
-    }
+    );
+    f.help = help.map(str::to_string);
+    f.fingerprint = anchor::fingerprint(rule, "x", &anchor);
+    f
 }
 
-fn rule(id: &str, severity: Severity) -> RuleMeta {
-    RuleMeta {
+/// A rule the report describes (leaked: tests hold it for their whole run).
+fn rule(id: &str, severity: Severity) -> RuleMeta<'static> {
+    let info = Box::leak(Box::new(RuleInfo {
         id: id.into(),
         severity,
+        category: Category::Security,
+        kinds: Vec::new(),
         summary: format!("summary of {id}"),
         docs: format!("# {id}\n\n**What it finds.** Things\nof {id}.\n\n**How to fix.** Don't."),
+        options: Vec::new(),
+        origin: "test".into(),
+        native: false,
+    }));
+    RuleMeta { info, severity }
+}
+
+fn hostile_input<'a>(
+    h: &'a Hostile,
+    findings: &'a [Finding],
+    rules: &[RuleMeta<'static>],
+    fail_on: Option<Severity>,
+) -> ReportInput<'a> {
+    ReportInput {
+        sources: &h.sources,
+        findings,
+        files_checked: 1,
+        rules: rules.to_vec(),
+        fail_on,
     }
 }
 
@@ -165,19 +211,27 @@ fn sarif_has_the_structure_github_code_scanning_accepts() {
 
     // One descriptor per rule that ran, in the same order.
     let rules = driver["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), outcome.rules.len());
-    for (descriptor, meta) in rules.iter().zip(&outcome.rules) {
-        assert_eq!(descriptor["id"], meta.id.as_str());
+    let metas = metas(&outcome);
+    assert_eq!(rules.len(), metas.len());
+    for (descriptor, meta) in rules.iter().zip(&metas) {
+        let info = meta.info;
+        assert_eq!(descriptor["id"], info.id.as_str());
         assert!(descriptor["name"].as_str().is_some_and(|n| !n.is_empty()));
         assert_eq!(
             descriptor["shortDescription"]["text"],
-            meta.summary.as_str()
+            info.summary.as_str()
         );
         assert!(descriptor["fullDescription"]["text"]
             .as_str()
             .is_some_and(|t| !t.is_empty() && !t.starts_with('#')));
-        assert_eq!(descriptor["help"]["text"], meta.docs.as_str());
-        assert_eq!(descriptor["help"]["markdown"], meta.docs.as_str());
+        assert_eq!(descriptor["help"]["text"], info.docs.as_str());
+        assert_eq!(descriptor["help"]["markdown"], info.docs.as_str());
+        let help_uri = descriptor["helpUri"].as_str().expect("helpUri");
+        assert!(
+            help_uri.starts_with("https://")
+                && help_uri.ends_with(&format!("docs/rules.md#{}", info.id)),
+            "{help_uri}"
+        );
         let level = match meta.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -186,15 +240,29 @@ fn sarif_has_the_structure_github_code_scanning_accepts() {
         assert_eq!(descriptor["defaultConfiguration"]["level"], level);
         assert_eq!(
             descriptor["properties"]["tags"],
-            serde_json::json!(["security"])
+            serde_json::json!([info.category.as_str()])
         );
-        let score: f64 = descriptor["properties"]["security-severity"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((0.0..=10.0).contains(&score));
+        if info.category == Category::Security {
+            let score: f64 = descriptor["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((0.0..=10.0).contains(&score));
+        } else {
+            assert!(descriptor["properties"].get("security-severity").is_none());
+        }
     }
+    assert!(rules
+        .iter()
+        .any(|r| r["properties"]["tags"] == serde_json::json!(["correctness"])));
+    assert_eq!(run["automationDetails"]["id"], "sfpolicy/");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    assert!(driver["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    assert_eq!(driver["semanticVersion"], env!("CARGO_PKG_VERSION"));
     let full_scope = rules
         .iter()
         .find(|r| r["id"] == "connected-app-full-scope")
@@ -235,7 +303,7 @@ fn sarif_has_the_structure_github_code_scanning_accepts() {
             assert!(region[key].as_u64().unwrap() >= 1, "{key} in {region}");
         }
         assert!(region["endLine"].as_u64() >= region["startLine"].as_u64());
-        let fingerprint = result["partialFingerprints"]["sfpolicy/v1"]
+        let fingerprint = result["partialFingerprints"]["sfpolicy/v2"]
             .as_str()
             .unwrap();
         assert_eq!(fingerprint.len(), 16);
@@ -280,7 +348,7 @@ fn sarif_fingerprints_and_output_are_stable_across_runs() {
             .unwrap()
             .iter()
             .map(|r| {
-                r["partialFingerprints"]["sfpolicy/v1"]
+                r["partialFingerprints"]["sfpolicy/v2"]
                     .as_str()
                     .unwrap()
                     .to_string()
@@ -323,17 +391,12 @@ fn sarif_describes_rules_that_findings_name_but_did_not_run_and_related_location
             file: 0,
             start: 0,
             end: 3,
-            key: String::new(),
+            anchor: Anchor::whole_file(),
         },
         message: "declared here".into(),
     });
     let findings = [finding("beta", Severity::Warning, "b", Some("do this")), f];
-    let text = sarif::render(&ReportInput {
-        org: &h.org,
-        findings: &findings,
-        files_checked: 1,
-        rules: &rules,
-    });
+    let text = sarif::render(&hostile_input(&h, &findings, &rules, Some(Severity::Error)));
     let doc: Value = serde_json::from_str(&text).unwrap();
     let run = &doc["runs"][0];
     let ids: Vec<&str> = run["tool"]["driver"]["rules"]
@@ -366,7 +429,7 @@ fn sarif_describes_rules_that_findings_name_but_did_not_run_and_related_location
     assert_eq!(related["message"]["text"], "declared here");
     assert_eq!(related["physicalLocation"]["region"]["startLine"], 1);
     assert!(results[0].get("relatedLocations").is_none());
-    // The org's root is not absolute: the base is described, not located.
+    // The sources' root is not absolute: the base is described, not located.
     assert!(run["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"].is_string());
 }
 
@@ -428,6 +491,7 @@ fn parse_junit(xml: &str) -> Suite {
                         case.failure = Some((a, String::new()));
                         in_failure = true;
                     }
+                    "system-out" => {}
                     other => panic!("unexpected element {}", other),
                 }
             }
@@ -463,19 +527,15 @@ fn junit_has_a_failing_case_per_file_and_rule_and_a_passing_case_per_clean_rule(
     let mut pairs: Vec<(String, String)> = outcome
         .findings
         .iter()
-        .map(|f| {
-            (
-                outcome.analysis.org.file(f.loc.file).rel.clone(),
-                f.rule.clone(),
-            )
-        })
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (rel(&outcome, f), f.rule.clone()))
         .collect();
     pairs.sort();
     pairs.dedup();
     let clean: Vec<&str> = outcome
-        .rules
+        .ran
         .iter()
-        .map(|r| r.id.as_str())
+        .map(|r| r.as_str())
         .filter(|id| !outcome.findings.iter().any(|f| f.rule == *id))
         .collect();
     assert!(!clean.is_empty(), "some rules find nothing here");
@@ -490,7 +550,7 @@ fn junit_has_a_failing_case_per_file_and_rule_and_a_passing_case_per_clean_rule(
     let passing: Vec<(&str, &str)> = suite
         .cases
         .iter()
-        .filter(|c| c.failure.is_none())
+        .filter(|c| c.failure.is_none() && c.classname == "sfpolicy")
         .map(|c| (c.classname.as_str(), c.name.as_str()))
         .collect();
     assert_eq!(
@@ -511,23 +571,31 @@ fn junit_has_a_failing_case_per_file_and_rule_and_a_passing_case_per_clean_rule(
     let case = suite
         .cases
         .iter()
-        .find(|c| c.classname == rel && c.name == "connected-app-full-scope")
+        .find(|c| c.classname == rel && c.name == "connected-app-ip-relaxed")
         .expect("a failing case for the app");
     let (attributes, text) = case.failure.as_ref().unwrap();
     let f = outcome
         .findings
         .iter()
-        .find(|f| f.rule == "connected-app-full-scope")
+        .find(|f| f.rule == "connected-app-ip-relaxed")
         .unwrap();
     assert_eq!(attributes["type"], f.severity.as_str());
     assert_eq!(attributes["message"], f.message);
     let expected = format!(
-        "{rel}:{}:9: {}: {} (connected-app-full-scope)",
-        line_of(CONNECTED_APP, "<scopes>Full"),
+        "{rel}:{}:9: {}: {} (connected-app-ip-relaxed)",
+        line_of(CONNECTED_APP, "<ipRelaxation>"),
         f.severity,
         f.message
     );
     assert!(text.lines().any(|l| l == expected), "{expected} in {text}");
+    // A warning (below --fail-on error) is listed, not failed.
+    let full_scope = suite
+        .cases
+        .iter()
+        .find(|c| c.classname == rel && c.name == "connected-app-full-scope")
+        .expect("a case for the warning");
+    assert!(full_scope.failure.is_none());
+    assert!(xml.contains("<system-out>"));
 }
 
 #[test]
@@ -539,12 +607,7 @@ fn junit_escapes_markup_and_drops_characters_xml_cannot_hold() {
         finding("alpha", Severity::Warning, message, Some("use <x> & y")),
         finding("alpha", Severity::Error, "second", None),
     ];
-    let xml = junit::render(&ReportInput {
-        org: &h.org,
-        findings: &findings,
-        files_checked: 1,
-        rules: &rules,
-    });
+    let xml = junit::render(&hostile_input(&h, &findings, &rules, Some(Severity::Info)));
     assert!(!xml.contains('\u{1b}') && !xml.contains('\u{0}'));
     let suite = parse_junit(&xml);
     assert_eq!(suite.cases.len(), 2);
@@ -575,13 +638,14 @@ fn junit_escapes_markup_and_drops_characters_xml_cannot_hold() {
 
 #[test]
 fn junit_of_a_clean_run_is_a_suite_of_passes() {
-    let org = Org::default();
+    let sources = SourceDb::default();
     let rules = [rule("alpha", Severity::Error), rule("beta", Severity::Info)];
     let xml = junit::render(&ReportInput {
-        org: &org,
+        sources: &sources,
         findings: &[],
         files_checked: 0,
-        rules: &rules,
+        rules: rules.to_vec(),
+        fail_on: Some(Severity::Error),
     });
     let suite = parse_junit(&xml);
     assert_eq!(suite.suites[1]["tests"], "2");
@@ -634,12 +698,9 @@ fn github_commands_escape_hostile_messages_and_file_names() {
         finding("r,x:y::z", Severity::Warning, "w\n::warning::again", None),
         finding("alpha", Severity::Info, "%0A is not a newline", None),
     ];
-    let out = github::render(&ReportInput {
-        org: &h.org,
-        findings: &findings,
-        files_checked: 7,
-        rules: &rules,
-    });
+    let mut input = hostile_input(&h, &findings, &rules, Some(Severity::Error));
+    input.files_checked = 7;
+    let out = github::render(&input);
     assert!(out.ends_with('\n'));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
@@ -705,7 +766,7 @@ fn github_annotations_for_a_real_run() {
             Severity::Info => "notice",
         };
         assert_eq!(name, expected);
-        assert_eq!(props["file"], outcome.analysis.org.file(f.loc.file).rel);
+        assert_eq!(props["file"], rel(&outcome, f));
         assert_eq!(props["title"], f.rule);
         assert!(data.starts_with(&f.message));
         if let Some(help) = &f.help {
@@ -715,11 +776,13 @@ fn github_annotations_for_a_real_run() {
     let summary = lines.last().unwrap();
     assert!(summary.starts_with(&format!("sfpolicy: {} findings", outcome.findings.len())));
 
+    let sources = SourceDb::default();
     let clean = github::render(&ReportInput {
-        org: &Org::default(),
+        sources: &sources,
         findings: &[],
         files_checked: 1,
-        rules: &outcome.rules,
+        rules: metas(&outcome),
+        fail_on: None,
     });
     assert_eq!(
         clean,
@@ -739,10 +802,10 @@ fn gitlab_code_quality_shape_and_severities() {
     let issues: Vec<Value> = serde_json::from_str(&text).unwrap();
     assert_eq!(issues.len(), outcome.findings.len());
     for (issue, f) in issues.iter().zip(&outcome.findings) {
-        let rel = &outcome.analysis.org.file(f.loc.file).rel;
+        let rel = rel(&outcome, f);
         assert_eq!(issue["description"], f.message.as_str());
         assert_eq!(issue["check_name"], f.rule.as_str());
-        assert_eq!(issue["fingerprint"], f.fingerprint(rel));
+        assert_eq!(issue["fingerprint"], f.fingerprint.as_str());
         assert_eq!(issue["location"]["path"], rel.as_str());
         let begin = issue["location"]["lines"]["begin"].as_u64().unwrap();
         let end = issue["location"]["lines"]["end"].as_u64().unwrap();
@@ -767,12 +830,7 @@ fn gitlab_code_quality_shape_and_severities() {
         finding("a", Severity::Warning, "w", None),
         finding("a", Severity::Info, "i", None),
     ];
-    let text = gitlab::render(&ReportInput {
-        org: &h.org,
-        findings: &findings,
-        files_checked: 1,
-        rules: &[],
-    });
+    let text = gitlab::render(&hostile_input(&h, &findings, &[], None));
     let issues: Vec<Value> = serde_json::from_str(&text).unwrap();
     let severities: Vec<&str> = issues
         .iter()
@@ -785,11 +843,13 @@ fn gitlab_code_quality_shape_and_severities() {
         serde_json::json!({"begin": 2, "end": 2})
     );
 
+    let sources = SourceDb::default();
     let clean = gitlab::render(&ReportInput {
-        org: &Org::default(),
+        sources: &sources,
         findings: &[],
         files_checked: 0,
-        rules: &[],
+        rules: Vec::new(),
+        fail_on: None,
     });
     assert_eq!(clean, "[]\n");
 }
@@ -811,6 +871,11 @@ fn every_format_is_available_on_the_command_line_with_output_file() {
         assert!(
             status.stdout.is_empty(),
             "{format}: the report goes to the file"
+        );
+        let stderr = String::from_utf8_lossy(&status.stderr);
+        assert!(
+            stderr.starts_with("sfpolicy: ") && stderr.contains(" findings ("),
+            "{format}: a one-line summary on standard error: {stderr}"
         );
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(text.contains("connected-app-ip-relaxed"), "{format}");

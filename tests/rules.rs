@@ -2,7 +2,7 @@
 //! cases pass through the same runner as `sfpolicy test rules`. The generated rule reference
 //! (`docs/rules.md`) must match the rules' documentation.
 
-use sfpolicy::check::load_policies;
+use sfpolicy::pipeline::{load_policies, registry};
 use sfpolicy::policy;
 use sfpolicy::testing;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ fn rules_dir() -> PathBuf {
 #[test]
 fn every_rule_is_documented() {
     let engine = policy::engine();
-    let policies = load_policies(&engine, &[]).unwrap();
+    let policies = load_policies(&engine, &[], false).unwrap();
     assert!(
         policies.len() >= 20,
         "the catalog has {} rules",
@@ -40,9 +40,41 @@ fn every_rule_is_documented() {
 }
 
 #[test]
+fn rule_ids_are_unique_and_every_rule_is_in_the_registry() {
+    let engine = policy::engine();
+    let policies = load_policies(&engine, &[], false).unwrap();
+    let registry = registry(&policies);
+    let ids: Vec<&str> = registry.ids().collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(
+        ids, unique,
+        "rule ids must be unique across Rhai and Rust rules"
+    );
+    for p in &policies {
+        assert!(registry.get(&p.id).is_some(), "{}", p.id);
+    }
+    for native in [
+        "invalid-metadata",
+        "unread-metadata",
+        "waiver-unused",
+        "waiver-expired",
+    ] {
+        let r = registry
+            .get(native)
+            .unwrap_or_else(|| panic!("{native} is registered"));
+        assert!(r.native);
+        assert!(registry
+            .explain(native)
+            .unwrap()
+            .contains("**What it finds.**"));
+    }
+}
+
+#[test]
 fn every_rule_has_failing_and_passing_cases() {
     let engine = policy::engine();
-    let policies = load_policies(&engine, &[]).unwrap();
+    let policies = load_policies(&engine, &[], false).unwrap();
     let cases = testing::cases(&rules_dir());
     for p in &policies {
         let mine: Vec<&PathBuf> = cases
@@ -93,8 +125,8 @@ fn builtin_cases_pass() {
 #[test]
 fn rule_reference_is_up_to_date() {
     let engine = policy::engine();
-    let policies = load_policies(&engine, &[]).unwrap();
-    let generated = sfpolicy::docs::rule_reference(&policies);
+    let policies = load_policies(&engine, &[], false).unwrap();
+    let generated = registry(&policies).reference_markdown();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &generated).unwrap();

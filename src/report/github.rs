@@ -5,15 +5,15 @@
 //! ```
 //!
 //! Escaped as the runner unescapes (`@actions/core` `escapeData` / `escapeProperty`): a message or
-//! a file name holding `%`, CR, LF, `:` or `,` cannot end the command early or start another one.
-//! The summary line at the end is plain output, never a command.
+//! a file name holding `%`, CR, LF, `:` or `,` cannot end the command early or start another one;
+//! other control characters (ESC, BEL, OSC) are shown as `\u{..}` escapes. The summary line at the
+//! end is plain output, never a command.
 
-use super::{Counts, ReportInput, Sources};
-use crate::findings::Severity;
+use super::ReportInput;
+use crate::findings::{Counts, Severity};
 use std::fmt::Write;
 
 pub fn render(input: &ReportInput) -> String {
-    let sources = Sources::new(input.org, input.findings);
     let mut out = String::new();
     for f in input.findings {
         let command = match f.severity {
@@ -21,7 +21,7 @@ pub fn render(input: &ReportInput) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
+        let span = input.span(&f.loc);
         let mut message = f.message.clone();
         if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
             message.push_str("\nhelp: ");
@@ -30,7 +30,7 @@ pub fn render(input: &ReportInput) -> String {
         let _ = writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(sources.rel(f.loc.file)),
+            escape_property(&input.path(f.loc.file)),
             span.line,
             span.column,
             span.end_line,
@@ -64,7 +64,8 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// The message after `::`: `%`, CR and LF escaped (toolkit `escapeData`).
+/// The message after `::`: `%`, CR and LF escaped (toolkit `escapeData`), other control
+/// characters made visible.
 pub fn escape_data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -72,7 +73,7 @@ pub fn escape_data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c => out.push(c),
+            c => out.push_str(&super::escape::escape_line(c.encode_utf8(&mut [0; 4]))),
         }
     }
     out
@@ -94,5 +95,9 @@ mod tests {
         assert_eq!(escape_property("a,b:c%\r\n"), "a%2Cb%3Ac%25%0D%0A");
         // Already-escaped text is escaped again, so the runner restores it exactly.
         assert_eq!(escape_data("%0A"), "%250A");
+        assert_eq!(
+            escape_data("a\u{1b}]0;title\u{7}"),
+            "a\\u{1b}]0;title\\u{7}"
+        );
     }
 }

@@ -1,36 +1,50 @@
 //! `--format gitlab`: GitLab Code Quality JSON (`artifacts: reports: codequality`), a subset of the
 //! Code Climate issue format. GitLab compares issues between the source and target branches by
-//! `fingerprint`, so it is the finding's stable fingerprint, never a position.
+//! `fingerprint` (and drops issues that share one), so it is the finding's fingerprint: unique in
+//! the run, never a position.
 
-use super::{ReportInput, Sources};
+use super::ReportInput;
+use crate::findings::registry::Category;
 use crate::findings::Severity;
 use serde_json::{json, Value};
 
 pub fn render(input: &ReportInput) -> String {
-    let sources = Sources::new(input.org, input.findings);
     let issues: Vec<Value> = input
         .findings
         .iter()
         .map(|f| {
-            let rel = sources.rel(f.loc.file);
-            let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
+            let span = input.span(&f.loc);
+            let category = input
+                .rules
+                .iter()
+                .find(|r| r.info.id == f.rule)
+                .map_or(Category::Security, |r| r.info.category);
             json!({
                 "type": "issue",
                 "description": f.message,
                 "check_name": f.rule,
-                "fingerprint": f.fingerprint(rel),
+                "fingerprint": f.fingerprint,
                 "severity": severity(f.severity),
                 "location": {
-                    "path": rel,
+                    "path": input.path(f.loc.file),
                     "lines": {"begin": span.line, "end": span.end_line},
                 },
-                "categories": ["Security"],
+                "categories": [categories(category)],
             })
         })
         .collect();
     let mut out = serde_json::to_string_pretty(&issues).expect("JSON values always serialize");
     out.push('\n');
     out
+}
+
+/// Code Climate categories.
+fn categories(c: Category) -> &'static str {
+    match c {
+        Category::Security => "Security",
+        Category::Correctness => "Bug Risk",
+        Category::Maintainability => "Style",
+    }
 }
 
 /// Code Climate severities: info, minor, major, critical, blocker.

@@ -1,20 +1,29 @@
 //! `--format human`: codespan diagnostics with the XML lines and the element underlined.
+//!
+//! Everything a file contains passes through [`crate::report::escape::Escaper`] on its way to the
+//! terminal: control characters are shown as `\u{..}` escapes, never emitted, so a metadata file
+//! cannot colour the terminal, set its title, or start a line that a CI runner executes.
+//! Lines are quoted only when they are what was checked and short enough to read.
 
-use super::{Counts, ReportInput, Sources};
-use crate::findings::Severity;
+use super::escape::{escape_line, Escaper};
+use super::ReportInput;
+use crate::findings::{Counts, Finding, Severity};
+use crate::source::{CodespanFiles, FileId, PathStyle, Text};
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::Buffer};
-use rustc_hash::FxHashMap;
+
+/// Lines longer than this are not quoted (a minified or generated file would flood the log).
+const MAX_QUOTED_LINE: usize = 400;
 
 /// An element spanning several lines is shown by its start tag: the label stays readable and
 /// still points at the exact element.
 fn display_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
-    let start = floor_char_boundary(text, start.min(text.len()));
-    let end = ceil_char_boundary(text, end.clamp(start, text.len()));
+    use crate::source::{ceil_char_boundary, floor_char_boundary};
+    let start = floor_char_boundary(text, start);
+    let end = ceil_char_boundary(text, end.max(start));
     let slice = &text[start..end];
     if !slice.contains('\n') || !slice.starts_with('<') {
-        return start..end.max(start);
+        return start..end;
     }
     match slice.find('>') {
         Some(i) => start..start + i + 1,
@@ -22,89 +31,123 @@ fn display_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize>
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+/// Can this location be quoted? The file is what was checked, and the lines are readable.
+fn quotable(input: &ReportInput, file: FileId, start: usize, end: usize) -> bool {
+    let source = input.sources.get(file);
+    let Text::Checked(text) = source.text() else {
+        return false;
+    };
+    let lines = source.lines();
+    let first = lines.line_index(start);
+    let last = lines.line_index(end.max(start)).min(first + 1);
+    (first..=last).all(|l| {
+        let a = lines.line_start(l, text.len());
+        let b = lines.line_start(l + 1, text.len());
+        b - a <= MAX_QUOTED_LINE
+    })
 }
 
-fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i += 1;
+fn location_text(input: &ReportInput, loc: &crate::findings::Loc) -> String {
+    let span = input.span(loc);
+    format!(
+        "{}:{}:{}",
+        input.sources.display(loc.file, PathStyle::Human),
+        span.line,
+        span.column
+    )
+}
+
+fn diagnostic(input: &ReportInput, f: &Finding) -> Diagnostic<FileId> {
+    let severity = match f.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Info => CsSeverity::Note,
+    };
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    let mut message = escape_line(&f.message);
+    if quotable(input, f.loc.file, f.loc.start, f.loc.end) {
+        let text = input.sources.get(f.loc.file).checked_text().unwrap_or("");
+        labels.push(Label::primary(
+            f.loc.file,
+            display_range(text, f.loc.start, f.loc.end),
+        ));
+    } else {
+        message = format!("{message} [{}]", escape_line(&location_text(input, &f.loc)));
+        notes.push(unquoted_note(input, f.loc.file));
     }
-    i
+    for r in &f.related {
+        if quotable(input, r.loc.file, r.loc.start, r.loc.end) {
+            let text = input.sources.get(r.loc.file).checked_text().unwrap_or("");
+            labels.push(
+                Label::secondary(r.loc.file, display_range(text, r.loc.start, r.loc.end))
+                    .with_message(escape_line(&r.message)),
+            );
+        } else {
+            notes.push(format!(
+                "related: {}: {}",
+                escape_line(&location_text(input, &r.loc)),
+                escape_line(&r.message)
+            ));
+        }
+    }
+    if f.more_related > 0 {
+        notes.push(format!("and {} more related locations", f.more_related));
+    }
+    if let Some(help) = &f.help {
+        notes.push(format!("help: {}", escape_line(help)));
+    }
+    Diagnostic::new(severity)
+        .with_code(&f.rule)
+        .with_message(message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+fn unquoted_note(input: &ReportInput, file: FileId) -> String {
+    match input.sources.get(file).text() {
+        Text::Changed => {
+            "the file changed after it was checked (or could not be read again); its lines are not shown"
+                .to_string()
+        }
+        Text::Checked(_) => format!("the line is longer than {MAX_QUOTED_LINE} characters; not quoted"),
+    }
 }
 
 pub fn render(input: &ReportInput, color: bool) -> String {
-    let sources = Sources::new(input.org, input.findings);
-    let mut files = SimpleFiles::new();
-    let mut ids = FxHashMap::default();
-    let mut file_id = |id| {
-        *ids.entry(id)
-            .or_insert_with(|| files.add(sources.rel(id).to_string(), sources.text(id).to_string()))
+    let files = CodespanFiles {
+        db: input.sources,
+        style: PathStyle::Human,
     };
-    let diagnostics: Vec<Diagnostic<usize>> = input
-        .findings
-        .iter()
-        .map(|f| {
-            let severity = match f.severity {
-                Severity::Error => CsSeverity::Error,
-                Severity::Warning => CsSeverity::Warning,
-                Severity::Info => CsSeverity::Note,
-            };
-            let range = display_range(sources.text(f.loc.file), f.loc.start, f.loc.end);
-            let mut labels = vec![Label::primary(file_id(f.loc.file), range)];
-            for r in &f.related {
-                let range = display_range(sources.text(r.loc.file), r.loc.start, r.loc.end);
-                labels.push(Label::secondary(file_id(r.loc.file), range).with_message(&r.message));
-            }
-            let mut notes = Vec::new();
-            if let Some(help) = &f.help {
-                notes.push(format!("help: {help}"));
-            }
-            Diagnostic::new(severity)
-                .with_code(&f.rule)
-                .with_message(&f.message)
-                .with_labels(labels)
-                .with_notes(notes)
-        })
-        .collect();
-    let mut buffer = if color {
+    let inner = if color {
         Buffer::ansi()
     } else {
         Buffer::no_color()
     };
+    let mut out = Escaper::new(inner);
     let config = term::Config::default();
-    for diagnostic in &diagnostics {
-        // The sources are in memory and every range is clamped to them.
-        let _ = term::emit_to_write_style(&mut buffer, &config, &files, diagnostic);
+    for f in input.findings {
+        // Sources are the checked text and every range is clamped to it.
+        let _ = term::emit_to_write_style(&mut out, &config, &files, &diagnostic(input, f));
     }
-    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
-    out.push_str(&summary_line(input));
-    out.push('\n');
-    out
+    let mut text = String::from_utf8_lossy(out.into_inner().as_slice()).into_owned();
+    text.push_str(&summary_line(input));
+    text.push('\n');
+    text
 }
 
 pub fn summary_line(input: &ReportInput) -> String {
+    use crate::util::plural;
     let c = Counts::of(input.findings);
     let files = plural(input.files_checked, "file");
     if input.findings.is_empty() {
         return format!("sfpolicy: no findings in {files}");
     }
     format!(
-        "sfpolicy: {} ({}, {}, {}) in {files}",
+        "sfpolicy: {} ({}, {}, {} info) in {files}",
         plural(input.findings.len(), "finding"),
         plural(c.error, "error"),
         plural(c.warning, "warning"),
-        c.info.to_string() + " info"
+        c.info
     )
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

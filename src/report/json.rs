@@ -1,38 +1,59 @@
-//! `--format json`: one document, as the product specification shows.
+//! `--format json`: one document, as the product specification shows, plus each finding's
+//! readable `anchor` and its `inputs` where an incremental run computed them.
 
-use super::{Counts, ReportInput, Sources};
+use super::ReportInput;
+use crate::diag::ToolError;
+use crate::findings::scope::Input;
+use crate::findings::Counts;
 use serde_json::{json, Value};
 
+fn input_text(input: &Input) -> Option<String> {
+    match input {
+        Input::Path(p) => Some(p.clone()),
+        Input::Name(kind, name) => Some(format!("{kind}:{name}")),
+        Input::Glob(g) => Some(g.glob().glob().to_string()),
+    }
+}
+
 pub fn render(input: &ReportInput) -> String {
-    let sources = Sources::new(input.org, input.findings);
     let counts = Counts::of(input.findings);
     let findings: Vec<Value> = input
         .findings
         .iter()
         .map(|f| {
-            let rel = sources.rel(f.loc.file);
-            let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
+            let span = input.span(&f.loc);
             let related: Vec<Value> = f
                 .related
                 .iter()
                 .map(|r| {
-                    let s = sources.span(r.loc.file, r.loc.start, r.loc.end);
-                    json!({"file": sources.rel(r.loc.file), "line": s.line, "message": r.message})
+                    let s = input.span(&r.loc);
+                    json!({"file": input.path(r.loc.file), "line": s.line, "column": s.column, "message": r.message})
                 })
                 .collect();
-            json!({
+            let mut inputs: Vec<String> = f.inputs.iter().filter_map(input_text).collect();
+            inputs.sort();
+            inputs.dedup();
+            let mut v = json!({
                 "rule": f.rule,
                 "severity": f.severity.as_str(),
                 "message": f.message,
-                "file": rel,
+                "file": input.path(f.loc.file),
                 "line": span.line,
                 "column": span.column,
                 "end_line": span.end_line,
                 "end_column": span.end_column,
-                "fingerprint": f.fingerprint(rel),
+                "anchor": f.loc.anchor.as_str(),
+                "fingerprint": f.fingerprint,
                 "related": related,
                 "help": f.help,
-            })
+            });
+            if f.more_related > 0 {
+                v["more_related"] = json!(f.more_related);
+            }
+            if !inputs.is_empty() {
+                v["inputs"] = json!(inputs);
+            }
+            v
         })
         .collect();
     let doc = json!({
@@ -49,4 +70,19 @@ pub fn render(input: &ReportInput) -> String {
     let mut out = serde_json::to_string_pretty(&doc).expect("JSON values always serialize");
     out.push('\n');
     out
+}
+
+/// A tool error as a JSON document, for `--output` (a CI step that reads the file gets the
+/// reason instead of a missing file).
+pub fn render_error(error: &ToolError) -> String {
+    let location = error
+        .location
+        .as_ref()
+        .map(|l| json!({"file": l.path, "line": l.line, "column": l.column}));
+    let doc = json!({
+        "tool": {"name": "sfpolicy", "version": env!("CARGO_PKG_VERSION")},
+        "error": {"message": error.message, "location": location},
+        "findings": [],
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON values always serialize") + "\n"
 }

@@ -1,23 +1,38 @@
 //! `--format junit`: JUnit XML, as Azure DevOps (`PublishTestResults`), GitLab (`artifacts:
 //! reports: junit`) and Jenkins read it.
 //!
-//! One failing testcase per (file, rule) pair that has findings — `classname` is the file and
-//! `name` the rule — and one passing testcase per rule that ran without any finding, so a clean run
-//! is a suite of passes, not an empty suite.
+//! One testcase per (file, rule) pair that has findings — `classname` is the file and `name` the
+//! rule — failing when one of its findings is at or above `--fail-on` (the others are listed in
+//! `<system-out>`, so the test view agrees with the exit status), and one passing testcase per rule
+//! that ran without any finding, so a clean run is a suite of passes, not an empty suite.
 
-use super::{ReportInput, Sources};
+use super::ReportInput;
 use crate::findings::{Finding, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-pub fn render(input: &ReportInput) -> String {
-    let sources = Sources::new(input.org, input.findings);
+fn finding_lines(input: &ReportInput, rel: &str, findings: &[&Finding]) -> String {
+    let mut text = String::new();
+    for f in findings {
+        let span = input.span(&f.loc);
+        let _ = writeln!(
+            text,
+            "{rel}:{}:{}: {}: {} ({})",
+            span.line, span.column, f.severity, f.message, f.rule
+        );
+        if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
+            let _ = writeln!(text, "    help: {help}");
+        }
+    }
+    escape_text(&text)
+}
 
+pub fn render(input: &ReportInput) -> String {
     // (file, rule) → findings, in the order the findings came.
-    let mut groups: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, &str), Vec<&Finding>> = BTreeMap::new();
     for f in input.findings {
         groups
-            .entry((sources.rel(f.loc.file), f.rule.as_str()))
+            .entry((input.path(f.loc.file), f.rule.as_str()))
             .or_default()
             .push(f);
     }
@@ -25,13 +40,16 @@ pub fn render(input: &ReportInput) -> String {
     let mut passing: Vec<&str> = input
         .rules
         .iter()
-        .map(|r| r.id.as_str())
+        .map(|r| r.info.id.as_str())
         .filter(|id| !with_findings.contains(id))
         .collect();
     passing.dedup();
 
-    let failures = groups.len();
-    let tests = failures + passing.len();
+    let failures = groups
+        .values()
+        .filter(|fs| fs.iter().any(|f| input.fails(f)))
+        .count();
+    let tests = groups.len() + passing.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -42,36 +60,36 @@ pub fn render(input: &ReportInput) -> String {
         "  <testsuite name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
     );
     for ((rel, rule), findings) in &groups {
-        let severity = findings
-            .iter()
-            .map(|f| f.severity)
-            .max()
-            .unwrap_or(Severity::Error);
-        let first = findings.first().map_or("", |f| f.message.as_str());
+        let (failing, reported): (Vec<&Finding>, Vec<&Finding>) =
+            findings.iter().partition(|f| input.fails(f));
         let _ = writeln!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\">",
             escape(rel),
             escape(rule)
         );
-        let _ = write!(
-            out,
-            "      <failure type=\"{}\" message=\"{}\">",
-            severity,
-            escape(first)
-        );
-        for f in findings {
-            let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
-            let mut line = format!(
-                "{rel}:{}:{}: {}: {} ({})\n",
-                span.line, span.column, f.severity, f.message, f.rule
+        if let Some(first) = failing.first() {
+            let severity = failing
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(Severity::Error);
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                severity,
+                escape(&first.message),
+                finding_lines(input, rel, &failing)
             );
-            if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
-                let _ = writeln!(line, "    help: {help}");
-            }
-            out.push_str(&escape_text(&line));
         }
-        out.push_str("</failure>\n    </testcase>\n");
+        if !reported.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                finding_lines(input, rel, &reported)
+            );
+        }
+        out.push_str("    </testcase>\n");
     }
     for id in passing {
         let _ = writeln!(

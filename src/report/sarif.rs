@@ -2,12 +2,17 @@
 //!
 //! Built with the `serde-sarif` types, generated from the official 2.1.0 schema, so every
 //! property name and nesting is the schema's own. What the schema leaves open and GitHub needs:
-//! relative `uri`s (percent-encoded) under `%SRCROOT%`, 1-based regions counted in Unicode code
-//! points (`columnKind`), `partialFingerprints` that survive unrelated edits, and rules carrying
-//! help text and a `security-severity`.
+//! repository-relative `uri`s (percent-encoded) under `%SRCROOT%` (the git work tree, or the
+//! project root outside git), 1-based regions counted in Unicode code points (`columnKind`),
+//! `partialFingerprints` that survive unrelated edits, rules carrying help text, a `helpUri`,
+//! their configured level and `security-severity`, tags by category, and an
+//! `automationDetails.id` that tells two projects in one repository apart.
 
-use super::{ReportInput, Sources, Span};
+use super::{ReportInput, RuleMeta};
+use crate::diag::ToolError;
+use crate::findings::registry::Category;
 use crate::findings::{Finding, Severity};
+use crate::source::{PathStyle, SourceDb, Span};
 use rustc_hash::FxHashMap;
 use serde_json::json;
 use serde_sarif::sarif;
@@ -15,55 +20,32 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The key of the fingerprint in `partialFingerprints`; bump the version if the hash ever changes.
-pub const FINGERPRINT_KEY: &str = "sfpolicy/v1";
+/// The key of the fingerprint in `partialFingerprints`; bumped when the fingerprint changed
+/// (v2: one identity per finding, built from its anchor).
+pub const FINGERPRINT_KEY: &str = "sfpolicy/v2";
 pub const SRCROOT: &str = "%SRCROOT%";
 
-/// The rule metadata a run describes: every rule that ran, plus any rule a finding names that is
-/// not among them, so that every result's `ruleIndex` points at a descriptor.
-struct RuleRef<'a> {
-    id: &'a str,
-    severity: Severity,
-    summary: &'a str,
-    docs: &'a str,
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
 }
 
-pub fn render(input: &ReportInput) -> String {
-    let sources = Sources::new(input.org, input.findings);
+/// Where a rule's documentation lives: its section of `docs/rules.md` at this version.
+pub fn help_uri(rule: &str) -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    (!repo.is_empty()).then(|| {
+        format!(
+            "{}/blob/v{}/docs/rules.md#{rule}",
+            repo.trim_end_matches('/'),
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
 
-    let mut rules: Vec<RuleRef> = input
-        .rules
-        .iter()
-        .map(|r| RuleRef {
-            id: &r.id,
-            severity: r.severity,
-            summary: &r.summary,
-            docs: &r.docs,
-        })
-        .collect();
-    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
-    for (i, r) in rules.iter().enumerate() {
-        index.entry(r.id).or_insert(i);
-    }
-    for f in input.findings {
-        if !index.contains_key(f.rule.as_str()) {
-            index.insert(&f.rule, rules.len());
-            rules.push(RuleRef {
-                id: &f.rule,
-                severity: f.severity,
-                summary: &f.rule,
-                docs: "",
-            });
-        }
-    }
-
-    let descriptors: Vec<sarif::ReportingDescriptor> = rules.iter().map(descriptor).collect();
-    let results: Vec<sarif::Result> = input
-        .findings
-        .iter()
-        .map(|f| result(f, index[f.rule.as_str()], &sources))
-        .collect();
-
+fn driver(descriptors: Vec<sarif::ReportingDescriptor>) -> sarif::ToolComponent {
     let mut driver = sarif::ToolComponent::builder()
         .name("sfpolicy")
         .version(env!("CARGO_PKG_VERSION"))
@@ -71,22 +53,48 @@ pub fn render(input: &ReportInput) -> String {
         .rules(descriptors)
         .build();
     driver.information_uri = information_uri();
+    driver
+}
 
-    let mut root = sarif::ArtifactLocation::builder()
+/// `sfpolicy/<project folder in the repository>/`: GitHub keeps the alerts of each category
+/// apart, so two sfdx projects in one repository do not close each other's alerts.
+pub fn automation_id(sources: &SourceDb) -> String {
+    let project = &sources.paths.project_in_repo;
+    if project.is_empty() {
+        "sfpolicy/".to_string()
+    } else {
+        format!("sfpolicy/{project}/")
+    }
+}
+
+fn automation(sources: &SourceDb) -> sarif::RunAutomationDetails {
+    let mut details = sarif::RunAutomationDetails::builder().build();
+    details.id = Some(automation_id(sources));
+    details
+}
+
+fn src_root(sources: &SourceDb) -> BTreeMap<String, sarif::ArtifactLocation> {
+    let root = sources.paths.repo_root.as_deref().unwrap_or(&sources.root);
+    let mut location = sarif::ArtifactLocation::builder()
         .description(sarif::Message::from(
-            "The project root: the folder holding sfdx-project.json (or sfpolicy.toml).",
+            "The root of the git work tree (outside git, the project root: the folder holding sfdx-project.json or sfpolicy.toml).",
         ))
         .build();
-    root.uri = root_uri(&input.org.root);
+    location.uri = root_uri(root);
+    BTreeMap::from([(SRCROOT.to_string(), location)])
+}
 
-    let run = sarif::Run::builder()
-        .tool(driver)
-        .original_uri_base_ids(BTreeMap::from([(SRCROOT.to_string(), root)]))
-        // Columns are counted in characters, not UTF-16 code units (the SARIF default).
-        .column_kind(json!("unicodeCodePoints"))
-        .results(results)
+fn invocation(successful: bool, notifications: Vec<sarif::Notification>) -> sarif::Invocation {
+    let mut invocation = sarif::Invocation::builder()
+        .execution_successful(successful)
         .build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+    invocation
+}
 
+fn log(run: sarif::Run) -> String {
     let log = sarif::Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
@@ -97,34 +105,120 @@ pub fn render(input: &ReportInput) -> String {
     out
 }
 
-fn descriptor(rule: &RuleRef) -> sarif::ReportingDescriptor {
-    let level = match rule.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    };
+pub fn render(input: &ReportInput) -> String {
+    // Every result's ruleIndex points at a descriptor: the rules that ran, plus any rule a
+    // finding names that is not among them (described by its id alone).
+    let mut extra: Vec<crate::findings::registry::RuleInfo> = Vec::new();
+    for f in input.findings {
+        if !input.rules.iter().any(|r| r.info.id == f.rule) && !extra.iter().any(|r| r.id == f.rule)
+        {
+            extra.push(crate::findings::registry::RuleInfo {
+                id: f.rule.clone(),
+                severity: f.severity,
+                category: Category::Security,
+                kinds: Vec::new(),
+                summary: f.rule.clone(),
+                docs: String::new(),
+                options: Vec::new(),
+                origin: String::new(),
+                native: false,
+            });
+        }
+    }
+    let mut rules: Vec<RuleMeta> = input.rules.clone();
+    rules.extend(extra.iter().map(|info| RuleMeta {
+        info,
+        severity: info.severity,
+    }));
+    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, r) in rules.iter().enumerate() {
+        index.entry(r.info.id.as_str()).or_insert(i);
+    }
+
+    let descriptors: Vec<sarif::ReportingDescriptor> = rules.iter().map(descriptor).collect();
+    let results: Vec<sarif::Result> = input
+        .findings
+        .iter()
+        .map(|f| result(f, index[f.rule.as_str()], input))
+        .collect();
+
+    let mut run = sarif::Run::builder()
+        .tool(driver(descriptors))
+        .original_uri_base_ids(src_root(input.sources))
+        // Columns are counted in characters, not UTF-16 code units (the SARIF default).
+        .column_kind(json!("unicodeCodePoints"))
+        .results(results)
+        .build();
+    run.automation_details = Some(automation(input.sources));
+    run.invocations = Some(vec![invocation(true, Vec::new())]);
+    log(run)
+}
+
+/// A tool error (bad config, broken policy) as a valid SARIF log: no results, and the error in
+/// `invocations[].toolExecutionNotifications` with `executionSuccessful: false`, so the upload
+/// step shows why instead of failing on a missing file.
+pub fn render_error(error: &ToolError, sources: Option<&SourceDb>) -> String {
+    let mut notification = sarif::Notification::builder()
+        .message(sarif::Message::from(error.message.as_str()))
+        .build();
+    notification.level = Some(json!("error"));
+    if let Some(at) = &error.location {
+        let region = sarif::Region::builder()
+            .start_line(at.line as i64)
+            .start_column(at.column as i64)
+            .build();
+        let physical = sarif::PhysicalLocation::builder()
+            .artifact_location(
+                sarif::ArtifactLocation::builder()
+                    .uri(encode_path(&at.path))
+                    .build(),
+            )
+            .region(region)
+            .build();
+        notification.locations = Some(vec![sarif::Location::builder()
+            .physical_location(physical)
+            .build()]);
+    }
+    let mut run = sarif::Run::builder()
+        .tool(driver(Vec::new()))
+        .results(Vec::<sarif::Result>::new())
+        .build();
+    if let Some(sources) = sources {
+        run.original_uri_base_ids = Some(src_root(sources));
+        run.automation_details = Some(automation(sources));
+    }
+    run.invocations = Some(vec![invocation(false, vec![notification])]);
+    log(run)
+}
+
+fn descriptor(rule: &RuleMeta) -> sarif::ReportingDescriptor {
+    let info = rule.info;
     // GitHub ranks security alerts by this CVSS-like score: >= 7 high, >= 4 medium, else low.
     let security_severity = match rule.severity {
         Severity::Error => "8.0",
         Severity::Warning => "5.0",
         Severity::Info => "2.0",
     };
-    let docs = if rule.docs.trim().is_empty() {
-        rule.summary
+    let docs = if info.docs.trim().is_empty() {
+        info.summary.as_str()
     } else {
-        rule.docs
+        info.docs.as_str()
     };
-    sarif::ReportingDescriptor::builder()
-        .id(rule.id)
-        .name(pascal_case(rule.id))
+    let mut properties = BTreeMap::new();
+    if info.category == Category::Security {
+        properties.insert("security-severity".to_string(), json!(security_severity));
+    }
+    let mut descriptor = sarif::ReportingDescriptor::builder()
+        .id(info.id.as_str())
+        .name(pascal_case(&info.id))
         .short_description(
             sarif::MultiformatMessageString::builder()
-                .text(rule.summary)
+                .text(info.summary.as_str())
                 .build(),
         )
         .full_description(
             sarif::MultiformatMessageString::builder()
-                .text(full_description(rule.docs).unwrap_or_else(|| rule.summary.to_string()))
+                .text(full_description(&info.docs).unwrap_or_else(|| info.summary.clone()))
                 .build(),
         )
         .help(
@@ -135,29 +229,27 @@ fn descriptor(rule: &RuleRef) -> sarif::ReportingDescriptor {
         )
         .default_configuration(
             sarif::ReportingConfiguration::builder()
-                .level(json!(level))
+                .level(json!(level(rule.severity)))
                 .build(),
         )
         .properties(
             sarif::PropertyBag::builder()
-                .tags(vec!["security".to_string()])
-                .additional_properties(BTreeMap::from([(
-                    "security-severity".to_string(),
-                    json!(security_severity),
-                )]))
+                .tags(vec![info.category.as_str().to_string()])
+                .additional_properties(properties)
                 .build(),
         )
-        .build()
+        .build();
+    descriptor.help_uri = help_uri(&info.id);
+    descriptor
 }
 
-fn result(f: &Finding, rule_index: usize, sources: &Sources) -> sarif::Result {
+fn result(f: &Finding, rule_index: usize, input: &ReportInput) -> sarif::Result {
     let level = match f.severity {
         Severity::Error => sarif::ResultLevel::Error,
         Severity::Warning => sarif::ResultLevel::Warning,
         Severity::Info => sarif::ResultLevel::Note,
     };
-    let rel = sources.rel(f.loc.file);
-    let span = sources.span(f.loc.file, f.loc.start, f.loc.end);
+    let span = input.span(&f.loc);
     let mut text = f.message.clone();
     if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
         if !text.ends_with(['.', '!', '?', ':']) {
@@ -171,10 +263,13 @@ fn result(f: &Finding, rule_index: usize, sources: &Sources) -> sarif::Result {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let s = sources.span(r.loc.file, r.loc.start, r.loc.end);
+            let s = input.span(&r.loc);
             sarif::Location::builder()
                 .id(i as i64 + 1)
-                .physical_location(physical(sources.rel(r.loc.file), s))
+                .physical_location(physical(
+                    &input.sources.display(r.loc.file, PathStyle::Repository),
+                    s,
+                ))
                 .message(sarif::Message::from(&r.message))
                 .build()
         })
@@ -185,11 +280,11 @@ fn result(f: &Finding, rule_index: usize, sources: &Sources) -> sarif::Result {
         .level(level)
         .message(sarif::Message::from(text.as_str()))
         .locations(vec![sarif::Location::builder()
-            .physical_location(physical(rel, span))
+            .physical_location(physical(&input.path(f.loc.file), span))
             .build()])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_string(),
-            f.fingerprint(rel),
+            f.fingerprint.clone(),
         )]))
         .build();
     if !related.is_empty() {

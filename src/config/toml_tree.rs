@@ -171,7 +171,7 @@ impl Table {
     pub fn deny_unknown(&self, context: &str, known: &[&str]) -> Result<(), TomlError> {
         for e in &self.entries {
             if !known.contains(&e.key.as_str()) {
-                let hint = crate::policy::schema::closest(known.iter().copied(), &e.key)
+                let hint = crate::util::closest(known.iter().copied(), &e.key)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 return Err(TomlError::new(

@@ -124,8 +124,16 @@ pub fn property(parent: &str, name: &str) -> Property {
         Some(true) => Property::Repeated,
         Some(false) => Property::Single,
         None if schema.open => Property::Single,
-        None => Property::Unknown(closest(schema.children.keys().copied(), name)),
+        None => Property::Unknown(crate::util::closest(schema.children.keys().copied(), name)),
     }
+}
+
+/// Does the schema say `child` occurs at most once under `parent`?
+pub fn is_single(parent: &str, child: &str) -> bool {
+    schemas()
+        .get(parent)
+        .and_then(|s| s.children.get(child))
+        .is_some_and(|repeated| !repeated)
 }
 
 /// One element of the schema, for the API reference.
@@ -152,30 +160,6 @@ pub fn all() -> Vec<SchemaEntry> {
         .collect();
     out.sort_by_key(|e| e.parent);
     out
-}
-
-/// The known name closest to a misspelling (case-insensitive edit distance ≤ 3).
-pub fn closest<'a>(candidates: impl Iterator<Item = &'a str>, name: &str) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    candidates
-        .map(|c| (edit_distance(&c.to_lowercase(), &lower), c))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! Cross-file analysis computed once per run and shared by every policy: the integration register,
 //! connected-app pre-authorizations, integration identities and run-as users.
 
+mod inputs;
+
+use crate::config::register::Register;
+use crate::config::toml_tree::TomlError;
 use crate::config::Config;
-use crate::findings::Loc;
-use crate::kind::Kind;
-use crate::model::{self, Component, FileEntry, FileId, Org};
-use crate::register::Register;
-use crate::toml_tree::TomlError;
-use crate::xml::NodeId;
+use crate::findings::{Anchor, Loc};
+use crate::model::org::{element_loc, text_loc};
+use crate::model::xml::NodeId;
+use crate::model::{profiles, Component, Kind, Org};
+use crate::source::{FileId, SourceFile};
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -71,7 +74,7 @@ pub struct Analysis {
     /// The config file as a file findings can point into (waivers).
     pub config_file: Option<FileId>,
     /// Effective permissions by component id, computed once however many rules ask.
-    permissions: std::sync::Mutex<FxHashMap<usize, Arc<crate::permissions::Permissions>>>,
+    permissions: std::sync::Mutex<FxHashMap<usize, Arc<crate::model::permissions::Permissions>>>,
 }
 
 /// A register that cannot be read: a tool error pointing into it.
@@ -120,10 +123,6 @@ fn norm(s: &str) -> String {
 }
 
 impl Analysis {
-    pub fn new(org: Org) -> Analysis {
-        Analysis::build(org, Config::default(), None)
-    }
-
     /// Read the register named by the config (default `integrations.toml` at the root), if any.
     pub fn load_register(
         org: &mut Org,
@@ -131,7 +130,7 @@ impl Analysis {
     ) -> Result<Option<LoadedRegister>, RegisterError> {
         let (rel, explicit) = match &config.register {
             Some((path, _)) => (path.clone(), true),
-            None => (crate::register::FILE_NAME.to_string(), false),
+            None => (crate::config::register::FILE_NAME.to_string(), false),
         };
         let path = org.root.join(&rel);
         if !path.is_file() {
@@ -169,23 +168,18 @@ impl Analysis {
             text: text.clone(),
             error,
         })?;
-        let file = org.add_file(FileEntry {
-            rel: crate::discover::relative(&org.root, &path),
+        let file = org.sources.add(SourceFile::from_text(
+            crate::model::discover::relative(&org.root, &path),
             path,
-            kind: None,
-            bytes: text.len() as u64,
-        });
+            &text,
+        ));
         Ok(Some(LoadedRegister { file, register }))
     }
 
     pub fn build(mut org: Org, config: Config, register: Option<LoadedRegister>) -> Analysis {
         let config_file = config.source.as_ref().map(|(path, rel, text)| {
-            org.add_file(FileEntry {
-                rel: rel.clone(),
-                path: path.clone(),
-                kind: None,
-                bytes: text.len() as u64,
-            })
+            org.sources
+                .add(SourceFile::from_text(rel.clone(), path.clone(), text))
         });
         let mut a = Analysis {
             org,
@@ -204,20 +198,47 @@ impl Analysis {
         a
     }
 
-    pub fn register_loc(&self, span: &Range<usize>, key: &str) -> Option<Loc> {
+    /// A location in the register file.
+    pub fn register_loc(&self, span: &Range<usize>, anchor: Anchor) -> Option<Loc> {
         let r = self.register.as_ref()?;
         Some(Loc {
             file: r.file,
             start: span.start,
             end: span.end,
-            key: key.to_string(),
+            anchor,
         })
+    }
+
+    /// A value of a register entry: `integration[Talkdesk]/permission-sets[Talkdesk_Integration]`.
+    pub fn register_value_loc(
+        &self,
+        entry: usize,
+        key: &str,
+        value: &str,
+        span: &Range<usize>,
+    ) -> Option<Loc> {
+        self.register_loc(span, self.entry_anchor(entry).child(key, Some(value)))
+    }
+
+    /// The anchor of a register entry: `integration[System]` (`#2` for a second entry of the
+    /// same system).
+    pub fn entry_anchor(&self, index: usize) -> Anchor {
+        let Some(r) = &self.register else {
+            return Anchor::default();
+        };
+        let entries = &r.register.entries;
+        let system = entries[index].system();
+        let same = entries[..index]
+            .iter()
+            .filter(|e| e.system().eq_ignore_ascii_case(system))
+            .count();
+        Anchor::table("integration", system).nth(same + 1)
     }
 
     pub fn effective_permissions(
         &self,
         c: &Arc<Component>,
-    ) -> Arc<crate::permissions::Permissions> {
+    ) -> Arc<crate::model::permissions::Permissions> {
         let cached = self
             .permissions
             .lock()
@@ -227,7 +248,7 @@ impl Analysis {
         if let Some(p) = cached {
             return p;
         }
-        let p = Arc::new(crate::permissions::effective(&self.org, c));
+        let p = Arc::new(crate::model::permissions::effective(&self.org, c));
         self.permissions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -248,9 +269,9 @@ impl Analysis {
     /// platform-managed or managed-package set.
     pub fn customer_owned(&self, c: &Component) -> bool {
         match c.kind {
-            Kind::Profile => !model::is_standard_profile(c),
+            Kind::Profile => !profiles::is_standard_profile(c),
             Kind::PermissionSet | Kind::PermissionSetGroup => {
-                model::foreign_namespace(&c.name, &self.org.namespace).is_none()
+                crate::model::org::foreign_namespace(&c.name, &self.org.namespace).is_none()
             }
             _ => true,
         }
@@ -284,13 +305,7 @@ impl Analysis {
     }
 
     fn element_loc(c: &Component, node: NodeId) -> Loc {
-        let (start, end) = c.doc.span(node);
-        Loc {
-            file: c.file,
-            start,
-            end,
-            key: format!("{}={}", c.doc.path(node), c.doc.text(node).trim()),
-        }
+        element_loc(&c.doc, c.file, node)
     }
 
     /// Loc of one item of a comma-separated element (`commaSeparatedPermissionSet`).
@@ -303,15 +318,9 @@ impl Analysis {
             let item = part.trim();
             if !item.is_empty() {
                 let s = offset + lead;
-                let (start, end) = c.doc.text_span(node, s, s + item.len());
                 out.push((
                     item.to_string(),
-                    Loc {
-                        file: c.file,
-                        start,
-                        end,
-                        key: format!("{}={}", c.doc.path(node), item),
-                    },
+                    text_loc(&c.doc, c.file, node, s..s + item.len()),
                 ));
             }
             offset += part.len() + 1;
@@ -406,14 +415,14 @@ impl Analysis {
         // 1. The register.
         let mut named = Vec::new();
         if let Some(r) = &self.register {
-            for entry in &r.register.entries {
+            for (i, entry) in r.register.entries.iter().enumerate() {
                 let system = entry.system().to_string();
                 for (name, span) in entry.list("permission-sets") {
                     if let Some(c) = self.find_permission_set(&name) {
                         named.push((
                             c.clone(),
                             format!("the register entry for {system} names it"),
-                            self.register_loc(&span, &name),
+                            self.register_value_loc(i, "permission-sets", &name, &span),
                         ));
                     }
                 }
@@ -422,7 +431,7 @@ impl Analysis {
                         named.push((
                             c.clone(),
                             format!("the register entry for {system} names it"),
-                            self.register_loc(&span, &name),
+                            self.register_value_loc(i, "profile", &name, &span),
                         ));
                     }
                 }
@@ -595,7 +604,7 @@ impl Analysis {
                                 file: r.file,
                                 start: f.node.span.start,
                                 end: f.node.span.end,
-                                key: format!("integration[{}].user={user}", e.system()),
+                                anchor: self.entry_anchor(i).child("user", None),
                             },
                         });
                     }

@@ -2,7 +2,7 @@
 //! identity, who owns it, and how it fails. Parsed with locations so findings point at the entry
 //! and key.
 
-use crate::toml_tree::{self, Node, TomlError};
+use super::toml_tree::{self, Node, TomlError};
 use std::ops::Range;
 
 pub const FILE_NAME: &str = "integrations.toml";

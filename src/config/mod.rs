@@ -1,12 +1,16 @@
 //! `sfpolicy.toml`: rule severities and options, integration settings, policy packs, overrides by
 //! path and waivers. Kebab-case keys; an unknown key is an error pointing at the key.
 
+pub mod register;
+pub mod toml_tree;
+
+use crate::findings::settings::Setting;
+use crate::findings::waivers::Waiver;
 use crate::findings::Severity;
-use crate::toml_tree::{self, Node, Table, TomlError};
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
-use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use toml_tree::{Node, Table, TomlError};
 
 pub const FILE_NAME: &str = "sfpolicy.toml";
 
@@ -41,22 +45,6 @@ pub const TEMPLATE: &str = r#"# sfpolicy configuration. Every key is optional; s
 # rules = { connected-app-ip-relaxed = "off" }
 "#;
 
-/// A rule's setting: off, or a severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Setting {
-    Off,
-    On(Severity),
-}
-
-impl Setting {
-    fn parse(text: &str) -> Option<Setting> {
-        match text {
-            "off" => Some(Setting::Off),
-            other => other.parse().ok().map(Setting::On),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct RuleConfig {
     pub id: String,
@@ -71,19 +59,6 @@ pub struct Override {
     pub paths: GlobSet,
     pub span: Range<usize>,
     pub rules: Vec<(String, Range<usize>, Setting)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Waiver {
-    pub rule: String,
-    pub rule_span: Range<usize>,
-    pub path: GlobMatcher,
-    pub path_text: String,
-    pub reason: String,
-    /// `YYYY-MM-DD`, compared as text.
-    pub expires: Option<String>,
-    /// The whole `[[waivers]]` entry, for `waiver-unused` / `waiver-expired`.
-    pub span: Range<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -164,7 +139,7 @@ impl Config {
             text: String::new(),
             error: TomlError::new(0..0, format!("cannot read config: {e}")),
         })?;
-        let rel = crate::discover::relative(root, &path);
+        let rel = crate::source::paths::slashes(path.strip_prefix(root).unwrap_or(&path));
         Config::parse(&text)
             .map(|mut c| {
                 c.source = Some((path.clone(), rel, text.clone()));
@@ -473,9 +448,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
 }
-
-/// Option values for one rule: its declared defaults overlaid with the config's.
-pub type RuleOptions = FxHashMap<String, Node>;
 
 #[cfg(test)]
 mod tests {

@@ -4,26 +4,67 @@
 //! (only within the group). Every grant keeps the element that grants it and, for groups, the
 //! group's `<permissionSets>` element that brings it in, so findings can point at both.
 
+use super::kind::Kind;
+use super::org::{Component, Org};
+use super::xml::NodeId;
 use crate::findings::Loc;
-use crate::kind::Kind;
-use crate::model::{Component, Org};
-use crate::xml::NodeId;
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
+/// Where a grant is written: an element of a profile, permission set or muting permission set.
+/// Locations are built on demand (a profile can hold a million grants; few are reported).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub component: Arc<Component>,
+    pub node: NodeId,
+}
+
+impl Origin {
+    pub fn loc(&self) -> Loc {
+        self.component.loc(self.node)
+    }
+
+    /// The file holding the grant.
+    pub fn file(&self) -> crate::source::FileId {
+        self.component.file
+    }
+}
+
+/// How a permission set group receives a grant: the member permission set that holds it.
 #[derive(Debug, Clone)]
 pub struct Via {
     /// The member permission set's API name.
     pub member: String,
     /// The group's `<permissionSets>` element naming it.
-    pub loc: Loc,
+    pub element: Origin,
+}
+
+/// Where a grant is reported: in a group, at the group's `<permissionSets>` element for the member
+/// (anchored by the grant's own anchor, so two grants of one member stay two findings); directly
+/// granted, at the grant itself.
+pub fn grant_loc(origin: &Origin, via: Option<&Via>) -> Loc {
+    match via {
+        None => origin.loc(),
+        Some(via) => {
+            let mut loc = via.element.loc();
+            loc.anchor = loc.anchor.through(&origin.loc().anchor);
+            loc
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct UserGrant {
     pub name: String,
-    pub loc: Loc,
+    pub origin: Origin,
     pub via: Option<Via>,
+}
+
+impl UserGrant {
+    /// Where a finding about this grant points.
+    pub fn loc(&self) -> Loc {
+        grant_loc(&self.origin, self.via.as_ref())
+    }
 }
 
 /// Object access flags, in Salesforce's order of strength.
@@ -44,7 +85,7 @@ pub struct ObjectGrant {
     pub flags: [bool; 6],
     /// The flags as written (a muting set removes exactly these).
     pub written: [bool; 6],
-    pub loc: Loc,
+    pub origin: Origin,
     pub via: Option<Via>,
 }
 
@@ -59,6 +100,11 @@ impl ObjectGrant {
     pub fn any_access(&self) -> bool {
         self.flags.iter().any(|f| *f)
     }
+
+    /// Where a finding about this grant points.
+    pub fn loc(&self) -> Loc {
+        grant_loc(&self.origin, self.via.as_ref())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,13 +115,18 @@ pub struct FieldGrant {
     pub editable: bool,
     /// `readable` as written (a muting set removes read only when it says so).
     pub written_readable: bool,
-    pub loc: Loc,
+    pub origin: Origin,
     pub via: Option<Via>,
 }
 
 impl FieldGrant {
     pub fn object(&self) -> &str {
         self.field.split_once('.').map_or("", |(o, _)| o)
+    }
+
+    /// Where a finding about this grant points.
+    pub fn loc(&self) -> Loc {
+        grant_loc(&self.origin, self.via.as_ref())
     }
 }
 
@@ -89,24 +140,12 @@ pub struct Permissions {
     pub missing_members: Vec<String>,
 }
 
-fn element_loc(c: &Component, node: NodeId) -> Loc {
-    let (start, end) = c.doc.span(node);
-    let key_text = c
-        .doc
-        .child_text(node, "name")
-        .or_else(|| c.doc.child_text(node, "object"))
-        .or_else(|| c.doc.child_text(node, "field"))
-        .unwrap_or_else(|| c.doc.text(node).trim());
-    Loc {
-        file: c.file,
-        start,
-        end,
-        key: format!("{}/{}={}", c.kind.as_str(), c.doc.name(node), key_text),
-    }
-}
-
 /// Grants written in one file (profile, permission set or muting permission set).
-pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
+pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
+    let origin = |node| Origin {
+        component: c.clone(),
+        node,
+    };
     let doc = &c.doc;
     let mut p = Permissions::default();
     for (list, out) in [
@@ -118,7 +157,7 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
                 if let Some(name) = doc.child_text(n, "name") {
                     out.push(Arc::new(UserGrant {
                         name: name.to_string(),
-                        loc: element_loc(c, n),
+                        origin: origin(n),
                         via: via.cloned(),
                     }));
                 }
@@ -144,7 +183,7 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
             object: object.to_string(),
             flags,
             written,
-            loc: element_loc(c, n),
+            origin: origin(n),
             via: via.cloned(),
         }));
     }
@@ -159,7 +198,7 @@ pub fn direct(c: &Component, via: Option<&Via>) -> Permissions {
             readable: editable || written_readable,
             editable,
             written_readable,
-            loc: element_loc(c, n),
+            origin: origin(n),
             via: via.cloned(),
         }));
     }
@@ -181,7 +220,10 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
         let member = doc.text(n).trim();
         let via = Via {
             member: member.to_string(),
-            loc: element_loc(c, n),
+            element: Origin {
+                component: c.clone(),
+                node: n,
+            },
         };
         match org.find(Kind::PermissionSet, member) {
             Some(ps) => {

@@ -4,12 +4,13 @@
 //! whole root is walked (package directories and the mdapi folders beside them), skipping VCS and
 //! tool folders and whatever `.forceignore` excludes, with gitignore semantics from `ignore`.
 
-use crate::kind::Kind;
+use super::kind::Kind;
+use crate::source::paths::slashes;
 use std::path::{Path, PathBuf};
 
 /// One metadata file to read.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub struct DiscoveredFile {
     pub path: PathBuf,
     /// Relative to the project root, forward slashes.
     pub rel: String,
@@ -21,11 +22,22 @@ pub struct SourceFile {
 #[derive(Debug, Default)]
 pub struct Project {
     pub root: PathBuf,
-    pub files: Vec<SourceFile>,
+    pub files: Vec<DiscoveredFile>,
+    /// Metadata recognised but not read (symlinks, unreadable folders): reported, never skipped
+    /// silently.
+    pub unread: Vec<Unread>,
     /// The sfdx project's own namespace (`""` when none).
     pub namespace: String,
     /// Problems worth telling the user that do not stop the run (bad sfdx-project.json...).
     pub warnings: Vec<String>,
+}
+
+/// A path sfpolicy will not read, and why.
+#[derive(Debug, Clone)]
+pub struct Unread {
+    pub path: PathBuf,
+    pub rel: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -91,31 +103,71 @@ pub fn discover(root: &Path, options: &Options) -> Project {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
-                    lock(&found).1.push(format!("cannot read: {error}"));
+                    let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
+                    lock(&found).1.push(Unread {
+                        rel: relative(root, &path),
+                        path,
+                        reason: format!("cannot be read: {}", io_message(&error)),
+                    });
                     return ignore::WalkState::Continue;
                 }
             };
-            if entry.file_type().is_some_and(|t| t.is_file()) {
+            let Some(file_type) = entry.file_type() else {
+                return ignore::WalkState::Continue;
+            };
+            if file_type.is_file() || file_type.is_symlink() {
                 let path = entry.into_path();
                 let rel = relative(root, &path);
                 if let Some((kind, name)) = classify(&rel) {
-                    lock(&found).0.push(SourceFile {
-                        path,
-                        rel,
-                        kind,
-                        name,
-                    });
+                    if file_type.is_symlink() {
+                        // Never followed: a link could pull files from outside the project.
+                        lock(&found).1.push(Unread {
+                            path,
+                            rel,
+                            reason: "is a symbolic link; sfpolicy does not follow links".into(),
+                        });
+                    } else {
+                        lock(&found).0.push(DiscoveredFile {
+                            path,
+                            rel,
+                            kind,
+                            name,
+                        });
+                    }
                 }
             }
             ignore::WalkState::Continue
         })
     });
-    let (files, mut warnings) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (files, mut unread) = found.into_inner().unwrap_or_else(|e| e.into_inner());
     project.files = files;
-    warnings.sort();
-    project.warnings.extend(warnings);
+    unread.sort_by(|a, b| a.rel.cmp(&b.rel));
+    project.unread.extend(unread);
     project.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     project
+}
+
+/// The path an error from the walk is about.
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errors) => errors.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+/// The underlying reason, without the path (reported separately).
+fn io_message(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => io_message(err),
+        ignore::Error::Io(e) => e.to_string(),
+        other => other.to_string(),
+    }
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -143,12 +195,7 @@ fn read_sfdx_project(project: &mut Project) {
 
 /// Path relative to the root with forward slashes.
 pub fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
+    slashes(path.strip_prefix(root).unwrap_or(path))
 }
 
 /// The metadata kind and component name of a path, or `None` for files sfpolicy does not read.

@@ -6,6 +6,7 @@
 //! character references are decoded, and an offset map records where decoded text came from so a
 //! position inside a formula maps back to the raw bytes.
 
+use crate::findings::Anchor;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use rustc_hash::FxHashMap;
@@ -39,7 +40,8 @@ pub struct Document {
     text: String,
     /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
     breaks: Vec<(u32, u32)>,
-    line_starts: Vec<u32>,
+    /// API name of the component the file defines (the root's key in anchors).
+    root_name: Box<str>,
     /// Element name → id, so lookups compare integers (and a name the file lacks costs nothing).
     name_ids: FxHashMap<Box<str>, u32>,
 }
@@ -234,7 +236,6 @@ impl Document {
             stack: Vec::new(),
             base,
         };
-        builder.doc.line_starts = line_starts(bytes);
         let mut reader = Reader::from_str(source);
         reader.config_mut().check_end_names = true;
         loop {
@@ -442,9 +443,65 @@ impl Document {
         false
     }
 
-    /// 1-based line of a byte offset.
-    pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&s| s as usize <= offset)
+    /// Name the document's root in anchors: the API name of the component the file defines.
+    pub fn set_root_name(&mut self, name: &str) {
+        self.root_name = name.into();
+    }
+
+    /// The structural name of an element: its path from the root, each step keyed by what tells
+    /// it from its siblings (`PermissionSet[Talkdesk]/fieldPermissions[Lead.Email]`). Positions
+    /// never enter it, so it survives reindenting and reordering.
+    pub fn anchor(&self, node: NodeId) -> Anchor {
+        let mut chain = Vec::new();
+        let mut cur = node;
+        while let Some(parent) = self.parent(cur) {
+            chain.push(cur);
+            cur = parent;
+        }
+        let mut anchor = Anchor::root(self.name(cur), &self.root_name);
+        for &n in chain.iter().rev() {
+            // The element itself is named by its value too: a changed value is another finding.
+            let key = if n == node && !self.has_children(n) {
+                Some(self.text(n).trim().to_string())
+            } else {
+                self.anchor_key(n)
+            };
+            anchor = anchor.child(self.name(n), key.as_deref());
+        }
+        anchor
+    }
+
+    /// What tells an element from its siblings: an identifying child (`name`, `field`,
+    /// `object`...), nothing for an element the schema says occurs once, else its content.
+    fn anchor_key(&self, node: NodeId) -> Option<String> {
+        for id in ANCHOR_ID_CHILDREN {
+            if let Some(t) = self.child_text(node, id) {
+                if !t.is_empty() {
+                    return Some(t.to_string());
+                }
+            }
+        }
+        let parent = self.parent(node).map_or("", |p| self.name(p));
+        if crate::model::schema::is_single(parent, self.name(node)) {
+            return None;
+        }
+        if !self.has_children(node) {
+            return Some(self.text(node).trim().to_string());
+        }
+        // An unnamed group (a flow condition): its leaf values, in order.
+        let end = self.nodes[node as usize].end;
+        let mut parts = Vec::new();
+        let mut id = node as usize + 1;
+        while id < self.nodes.len() && self.nodes[id].start < end {
+            if self.nodes[id].first_child == NONE {
+                let t = self.text(id as NodeId).trim();
+                if !t.is_empty() {
+                    parts.push(t);
+                }
+            }
+            id += 1;
+        }
+        Some(parts.join(", "))
     }
 
     /// Tag path from the root, e.g. `ConnectedApp/oauthConfig/scopes`.
@@ -477,12 +534,26 @@ impl Iterator for Children<'_> {
     }
 }
 
-/// Offsets at which each line starts (line 1 starts at 0).
-pub fn line_starts(bytes: &[u8]) -> Vec<u32> {
-    std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1))
-        .collect()
-}
+/// Children that name an element among its siblings, in order of preference.
+const ANCHOR_ID_CHILDREN: &[&str] = &[
+    "fullName",
+    "name",
+    "field",
+    "object",
+    "apexClass",
+    "apexPage",
+    "flow",
+    "recordType",
+    "tab",
+    "application",
+    "layout",
+    "externalDataSource",
+    "externalCredentialPrincipal",
+    "customPermission",
+    "developerName",
+    "parameterName",
+    "startAddress",
+];
 
 /// quick-xml parses attributes lazily; well-formedness needs them checked (rare in metadata).
 fn check_attributes(tag: &quick_xml::events::BytesStart, offset: usize) -> Result<(), XmlError> {
@@ -540,7 +611,6 @@ mod tests {
         assert_eq!(doc.text(a), "one");
         let (s, e) = doc.span(a);
         assert_eq!(&src[s..e], "<a>one</a>");
-        assert_eq!(doc.line_of(s), 3);
         let c = doc.child(doc.child(root, "b").unwrap(), "c").unwrap();
         assert_eq!(doc.text(c), "two");
         assert_eq!(doc.path(c), "Root/b/c");
@@ -548,6 +618,46 @@ mod tests {
             doc.text(root),
             "",
             "whitespace between children is not text"
+        );
+    }
+
+    #[test]
+    fn anchors_name_elements_by_key_not_position() {
+        let src = "<PermissionSet><userPermissions><enabled>true</enabled><name>ModifyAllData</name></userPermissions>\
+            <label>X</label><scopes>Full</scopes></PermissionSet>";
+        let mut doc = parse(src);
+        doc.set_root_name("Talkdesk");
+        let up = doc.child(doc.root(), "userPermissions").unwrap();
+        assert_eq!(
+            doc.anchor(up).as_str(),
+            "PermissionSet[Talkdesk]/userPermissions[ModifyAllData]"
+        );
+        let enabled = doc.child(up, "enabled").unwrap();
+        assert_eq!(
+            doc.anchor(enabled).as_str(),
+            "PermissionSet[Talkdesk]/userPermissions[ModifyAllData]/enabled[true]"
+        );
+        let label = doc.child(doc.root(), "label").unwrap();
+        assert_eq!(
+            doc.anchor(label).as_str(),
+            "PermissionSet[Talkdesk]/label[X]"
+        );
+        let scopes = doc.child(doc.root(), "scopes").unwrap();
+        assert_eq!(
+            doc.anchor(scopes).as_str(),
+            "PermissionSet[Talkdesk]/scopes[Full]"
+        );
+        let flow = parse("<Flow><decisions><name>D</name><rules><name>R</name><conditions><leftValueReference>$User.Username</leftValueReference><operator>EqualTo</operator><rightValue><stringValue>a@b.c</stringValue></rightValue></conditions></rules></decisions></Flow>");
+        let cond = flow
+            .child(
+                flow.child(flow.child(flow.root(), "decisions").unwrap(), "rules")
+                    .unwrap(),
+                "conditions",
+            )
+            .unwrap();
+        assert_eq!(
+            flow.anchor(cond).as_str(),
+            "Flow[]/decisions[D]/rules[R]/conditions[$User.Username, EqualTo, a@b.c]"
         );
     }
 
@@ -605,7 +715,6 @@ mod tests {
         let doc = parse(src);
         let d = doc.child(doc.root(), "description").unwrap();
         assert_eq!(doc.text(d), "text");
-        assert_eq!(doc.line_of(doc.span(d).0), 2);
         let v = doc.child(doc.root(), "v").unwrap();
         assert_eq!(doc.text(v), "");
         assert_eq!(&src[doc.span(v).0..doc.span(v).1], "<v/>");

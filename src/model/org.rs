@@ -4,24 +4,16 @@
 //! of the XML. Child components embedded in Metadata API `.object` files (validation rules and
 //! fields) become components of their own, pointing at their element inside the object's file.
 
-use crate::discover::{Project, SourceFile};
-use crate::kind::Kind;
-use crate::xml::{Document, NodeId, XmlError};
+use super::discover::{DiscoveredFile, Project};
+use super::kind::Kind;
+use super::profiles::standard_profile_label;
+use super::xml::{Document, NodeId, XmlError};
+use crate::findings::{Anchor, Loc};
+use crate::source::{FileId, SourceDb, SourceFile};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-pub type FileId = u32;
-
-/// Any file a finding can point into: metadata, config, register.
-#[derive(Debug, Clone)]
-pub struct FileEntry {
-    pub rel: String,
-    pub path: PathBuf,
-    pub kind: Option<Kind>,
-    pub bytes: u64,
-}
 
 #[derive(Debug)]
 pub struct Component {
@@ -56,6 +48,60 @@ impl Component {
     pub fn flag(&self, child: &str) -> bool {
         self.doc.child_flag(self.node, child)
     }
+
+    /// The location of one of this component's elements.
+    pub fn loc(&self, node: NodeId) -> Loc {
+        element_loc(&self.doc, self.file, node)
+    }
+
+    /// The location of the component itself.
+    pub fn own_loc(&self) -> Loc {
+        self.loc(self.node)
+    }
+}
+
+/// The location of an element: its span, and its anchor.
+pub fn element_loc(doc: &Document, file: FileId, node: NodeId) -> Loc {
+    let (start, end) = doc.span(node);
+    Loc {
+        file,
+        start,
+        end,
+        anchor: doc.anchor(node),
+    }
+}
+
+/// The location of a piece of an element's text (a formula reference, a list item): its exact
+/// bytes in the file, anchored by the piece and its occurrence among identical pieces.
+pub fn text_loc(doc: &Document, file: FileId, node: NodeId, range: std::ops::Range<usize>) -> Loc {
+    let text = doc.text(node);
+    let piece = text.get(range.clone()).unwrap_or("");
+    let occurrence = 1 + if piece.is_empty() {
+        0
+    } else {
+        memchr::memmem::find_iter(
+            &text.as_bytes()[..range.start.min(text.len())],
+            piece.as_bytes(),
+        )
+        .count()
+    };
+    let (start, end) = doc.text_span(node, range.start, range.end);
+    Loc {
+        file,
+        start,
+        end,
+        anchor: doc.anchor(node).text(piece, occurrence),
+    }
+}
+
+/// A whole file (for what concerns the file itself).
+pub fn file_loc(file: FileId) -> Loc {
+    Loc {
+        file,
+        start: 0,
+        end: 0,
+        anchor: Anchor::whole_file(),
+    }
 }
 
 /// Kinds other metadata names by label (connected apps name profiles and permission sets by label).
@@ -74,101 +120,26 @@ pub struct InvalidFile {
     pub error: XmlError,
 }
 
+/// Metadata recognised but not read: a symlink, an unreadable folder.
+#[derive(Debug, Clone)]
+pub struct UnreadFile {
+    pub file: FileId,
+    pub reason: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Org {
     pub root: PathBuf,
     pub namespace: String,
-    pub files: Vec<FileEntry>,
+    /// Every file of the run (metadata, config, register): paths, lines, text for reports.
+    pub sources: SourceDb,
     pub components: Vec<Arc<Component>>,
     pub invalid: Vec<InvalidFile>,
+    pub unread: Vec<UnreadFile>,
     by_kind: FxHashMap<Kind, Vec<usize>>,
+    by_file: FxHashMap<FileId, Vec<usize>>,
     by_name: FxHashMap<(Kind, String), usize>,
     by_label: FxHashMap<(Kind, String), Vec<usize>>,
-}
-
-/// Profiles Salesforce ships (`custom` false). Used when a partial retrieve omits `<custom>`.
-const STANDARD_PROFILES: &[&str] = &[
-    "Admin",
-    "Standard",
-    "StandardAul",
-    "ContractManager",
-    "MarketingProfile",
-    "SolutionManager",
-    "ReadOnly",
-    "Guest",
-    "HighVolumePortal",
-    "PlatformPortal",
-    "Read Only",
-    "Minimum Access - Salesforce",
-    "Minimum Access - API Only Integrations",
-    "Salesforce API Only System Integrations",
-    "Analytics Cloud Integration User",
-    "Analytics Cloud Security User",
-    "Chatter Free User",
-    "Chatter External User",
-    "Chatter Moderator User",
-    "Customer Community User",
-    "Customer Community Login User",
-    "Customer Community Plus User",
-    "Customer Community Plus Login User",
-    "Partner Community User",
-    "Partner Community Login User",
-    "High Volume Customer Portal User",
-    "Authenticated Website",
-    "Identity User",
-    "External Identity User",
-    "Force.com - App Subscription User",
-    "Force.com - Free User",
-    "Gold Partner User",
-    "Silver Partner User",
-    "Customer Portal Manager Custom",
-    "Customer Portal Manager Standard",
-    "Cross Org Data Proxy User",
-    "B2BMA Integration User",
-    "Sales Insights Integration User",
-    "SalesforceIQ Integration User",
-    "CPQ Integration User",
-    "Work.com Only User",
-    "Einstein Agent User",
-    "Premier Support User",
-    "Standard Guest",
-];
-
-/// A profile Salesforce ships: `<custom>false</custom>`, or a known standard name when absent.
-pub fn is_standard_profile(c: &Component) -> bool {
-    // Salesforce's integration profiles; the older one is retrieved with `<custom>true</custom>`.
-    const ALWAYS_STANDARD: &[&str] = &[
-        "Minimum Access - API Only Integrations",
-        "Salesforce API Only System Integrations",
-    ];
-    if ALWAYS_STANDARD
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(&c.name))
-    {
-        return true;
-    }
-    match c.text("custom") {
-        Some(v) => v.eq_ignore_ascii_case("false"),
-        None => {
-            STANDARD_PROFILES
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(&c.name))
-                || STANDARD_PROFILE_LABELS
-                    .iter()
-                    .any(|(_, l)| l.eq_ignore_ascii_case(&c.name))
-        }
-    }
-}
-
-/// A standard profile's API name or label (`Admin`, `System Administrator`).
-pub fn is_standard_profile_name(name: &str) -> bool {
-    let name = name.trim();
-    STANDARD_PROFILES
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(name))
-        || STANDARD_PROFILE_LABELS
-            .iter()
-            .any(|(a, l)| a.eq_ignore_ascii_case(name) || l.eq_ignore_ascii_case(name))
 }
 
 /// The managed-package namespace of an API name (`SBQQ__SteelBrickCPQUser` → `SBQQ`), when it
@@ -183,26 +154,6 @@ pub fn foreign_namespace<'a>(name: &'a str, own: &str) -> Option<&'a str> {
     (valid && !prefix.eq_ignore_ascii_case(own)).then_some(prefix)
 }
 
-/// Labels of standard profiles whose API names differ from what users see.
-const STANDARD_PROFILE_LABELS: &[(&str, &str)] = &[
-    ("Admin", "System Administrator"),
-    ("Standard", "Standard User"),
-    ("StandardAul", "Standard Platform User"),
-    ("ContractManager", "Contract Manager"),
-    ("MarketingProfile", "Marketing User"),
-    ("SolutionManager", "Solution Manager"),
-    ("ReadOnly", "Read Only"),
-    ("Guest", "Guest License User"),
-    ("Chatter Free User", "Chatter Free User"),
-];
-
-pub fn standard_profile_label(api_name: &str) -> Option<&'static str> {
-    STANDARD_PROFILE_LABELS
-        .iter()
-        .find(|(api, _)| *api == api_name)
-        .map(|(_, label)| *label)
-}
-
 fn key(s: &str) -> String {
     s.trim().to_lowercase()
 }
@@ -210,13 +161,21 @@ fn key(s: &str) -> String {
 impl Org {
     /// Read and parse every discovered file in parallel, then index the components.
     pub fn load(project: &Project) -> Org {
-        let parsed: Vec<(u64, Result<Document, XmlError>)> = project
+        let parsed: Vec<(SourceFile, Result<Document, XmlError>)> = project
             .files
             .par_iter()
             .map(|file| match std::fs::read(&file.path) {
-                Ok(bytes) => (bytes.len() as u64, Document::parse(&bytes)),
+                Ok(bytes) => {
+                    let source =
+                        SourceFile::from_bytes(file.rel.clone(), file.path.clone(), true, &bytes);
+                    let doc = Document::parse(&bytes).map(|mut d| {
+                        d.set_root_name(&file.name);
+                        d
+                    });
+                    (source, doc)
+                }
                 Err(e) => (
-                    0,
+                    SourceFile::unreadable(file.rel.clone(), file.path.clone(), true),
                     Err(XmlError {
                         message: format!("cannot read file: {e}"),
                         offset: 0,
@@ -227,30 +186,32 @@ impl Org {
         let mut org = Org {
             root: project.root.clone(),
             namespace: project.namespace.clone(),
+            sources: SourceDb::new(&project.root),
             ..Org::default()
         };
-        for (file, (bytes, result)) in project.files.iter().zip(parsed) {
-            let id = org.add_file(FileEntry {
-                rel: file.rel.clone(),
-                path: file.path.clone(),
-                kind: Some(file.kind),
-                bytes,
-            });
+        for (file, (source, result)) in project.files.iter().zip(parsed) {
+            let id = org.sources.add(source);
             match result {
                 Ok(doc) => org.add_document(id, file, Arc::new(doc)),
                 Err(error) => org.invalid.push(InvalidFile { file: id, error }),
             }
         }
+        for skipped in &project.unread {
+            let id = org.sources.add(SourceFile::unreadable(
+                skipped.rel.clone(),
+                skipped.path.clone(),
+                true,
+            ));
+            org.unread.push(UnreadFile {
+                file: id,
+                reason: skipped.reason.clone(),
+            });
+        }
         org.index();
         org
     }
 
-    pub fn add_file(&mut self, entry: FileEntry) -> FileId {
-        self.files.push(entry);
-        (self.files.len() - 1) as FileId
-    }
-
-    fn add_document(&mut self, file: FileId, source: &SourceFile, doc: Arc<Document>) {
+    fn add_document(&mut self, file: FileId, source: &DiscoveredFile, doc: Arc<Document>) {
         let root = doc.root();
         let found = doc.name(root);
         if found != source.kind.as_str() {
@@ -298,6 +259,7 @@ impl Org {
     fn index(&mut self) {
         for (i, c) in self.components.iter().enumerate() {
             self.by_kind.entry(c.kind).or_default().push(i);
+            self.by_file.entry(c.file).or_default().push(i);
             // First definition wins; duplicates (same component in two package folders) keep both
             // in `by_kind`, so every file is still checked.
             self.by_name.entry((c.kind, key(&c.name))).or_insert(i);
@@ -308,6 +270,15 @@ impl Org {
                     .push(i);
             }
         }
+    }
+
+    /// The components a file defines (one, or an object and its embedded children).
+    pub fn in_file(&self, file: FileId) -> impl Iterator<Item = &Arc<Component>> + '_ {
+        self.by_file
+            .get(&file)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.components[i])
     }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Arc<Component>> + '_ {
@@ -340,12 +311,8 @@ impl Org {
         by_label.or_else(|| self.find(kind, label))
     }
 
-    pub fn file(&self, id: FileId) -> &FileEntry {
-        &self.files[id as usize]
-    }
-
-    /// Number of metadata files read (parsed or not).
-    pub fn metadata_file_count(&self) -> usize {
-        self.files.iter().filter(|f| f.kind.is_some()).count()
+    /// Project-relative path of a file.
+    pub fn rel(&self, id: FileId) -> &str {
+        self.sources.rel(id)
     }
 }

@@ -1,0 +1,486 @@
+//! The `sfpolicy` command line: argument parsing, and each command as calls into the pipeline
+//! and the reports.
+
+use crate::diag::ToolError;
+use crate::findings::Severity;
+use crate::pipeline;
+use crate::report::escape::escape_block;
+use crate::report::{self, ReportInput, RuleMeta};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "sfpolicy",
+    version,
+    about = "Policy-as-code linter for Salesforce metadata",
+    long_about = "Policy-as-code linter for Salesforce metadata: integration identities, bypass logic, least privilege and connected apps, checked before they are deployed.\n\nExit status: 0 = nothing at or above the fail level, 1 = findings at or above it, 2 = usage, configuration, policy or internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint a project (the default PATH is ".")
+    Check(CheckArgs),
+    /// List the rules: id, default severity, category, metadata kinds, summary
+    Rules {
+        /// Extra policy folder (repeatable)
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+        /// Configuration file (default: sfpolicy.toml of the project in the current folder)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Run policy test cases: DIR/tests/<rule>/<case>/ with `expect:` annotations
+    Test {
+        /// Policy folders (default ".")
+        dirs: Vec<PathBuf>,
+    },
+    /// Print the integration inventory: apps, credentials, run-as users, register entries
+    Inventory(InventoryArgs),
+    /// Scaffold a policy: DIR/ID.rhai with its documentation headings, and a failing and a passing case
+    NewRule {
+        /// Rule id, kebab-case (e.g. named-credential-password)
+        id: String,
+        /// Policy folder (default "policies")
+        #[arg(long, default_value = "policies")]
+        dir: PathBuf,
+    },
+    /// Write a commented sfpolicy.toml (never overwrites)
+    Init {
+        /// Project folder (default ".")
+        path: Option<PathBuf>,
+    },
+    /// Print a rule's documentation, options and defaults
+    Explain {
+        rule: String,
+        /// Extra policy folder (repeatable)
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+        /// Configuration file (default: sfpolicy.toml of the project in the current folder)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// JUnit XML (Azure DevOps, GitLab, Jenkins)
+    Junit,
+    /// GitHub Actions workflow commands (inline annotations)
+    Github,
+    /// GitLab Code Quality JSON
+    Gitlab,
+}
+
+#[derive(clap::Args)]
+struct InventoryArgs {
+    /// Project folder (default ".")
+    path: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Draft integrations.toml at the project root from the facts found (never overwrites)
+    #[arg(long)]
+    write_register: bool,
+    /// Configuration file (default: sfpolicy.toml at the project root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read files that .forceignore excludes too
+    #[arg(long)]
+    no_forceignore: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or folders; the whole project is loaded, findings are reported under these paths
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Extra policy folder (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
+    /// Configuration file (default: sfpolicy.toml at the project root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run only this rule (repeatable)
+    #[arg(long, value_name = "RULE")]
+    select: Vec<String>,
+    /// Skip this rule (repeatable)
+    #[arg(long, value_name = "RULE")]
+    ignore: Vec<String>,
+    /// Lowest severity that makes the exit status 1
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Read files that .forceignore excludes too
+    #[arg(long)]
+    no_forceignore: bool,
+    /// Hide the findings recorded in this baseline file; report only new ones
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the whole project's findings in FILE (then exit 0; PATH and --changed-since narrow
+    /// what is reported, never the baseline)
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Report what changed since the merge base with REV (needs git): every finding with an input
+    /// among the changed or deleted files
+    #[arg(long, value_name = "REV")]
+    changed_since: Option<String>,
+    /// Also count what the git index changes against HEAD as changed, deletions included (the
+    /// pre-commit hook: pre-commit passes only the files a commit keeps)
+    #[arg(long)]
+    staged: bool,
+    /// Worker threads (default: one per core)
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Print only the findings, no summary line or warnings
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Run the command line; the exit status is the result.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Rules { rules_dirs, config } => list_rules(&rules_dirs, config),
+        Command::Test { dirs } => run_tests(dirs),
+        Command::Inventory(args) => inventory(args),
+        Command::Init { path } => init(path),
+        Command::NewRule { id, dir } => new_rule(&id, &dir),
+        Command::Explain {
+            rule,
+            rules_dirs,
+            config,
+        } => explain(&rule, &rules_dirs, config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            print_error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A tool error on standard error, escaped: nothing a file or script contains reaches the
+/// terminal raw.
+fn print_error(error: &ToolError) {
+    eprintln!("error: {}", escape_block(&error.rendered));
+}
+
+fn note(text: &str) {
+    eprintln!("{}", escape_block(text));
+}
+
+fn run_check(args: CheckArgs) -> Result<ExitCode, ToolError> {
+    match check(&args) {
+        Ok(code) => Ok(code),
+        Err(error) => {
+            // A CI step uploading the report gets a file that says what went wrong.
+            if let Some(path) = &args.output {
+                let text = match args.format {
+                    Format::Sarif => Some(report::sarif::render_error(&error, None)),
+                    Format::Json => Some(report::json::render_error(&error)),
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    let _ = std::fs::write(path, text);
+                }
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The most worker threads `--jobs` sets (more only adds contention and memory).
+const MAX_JOBS: usize = 256;
+
+fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
+    if let Some(jobs) = args.jobs {
+        if jobs == 0 || jobs > MAX_JOBS {
+            return Err(ToolError::new(format!(
+                "--jobs {jobs}: give between 1 and {MAX_JOBS} worker threads"
+            )));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build_global()
+            .map_err(|e| ToolError::new(format!("--jobs: {e}")))?;
+    }
+    let options = pipeline::Options {
+        paths: if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        },
+        rules_dirs: args.rules_dirs.clone(),
+        no_forceignore: args.no_forceignore,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        config: args.config.clone(),
+        baseline: args.baseline.clone(),
+        write_baseline: args.write_baseline.clone(),
+        changed_since: args.changed_since.clone(),
+        staged: args.staged,
+        ..pipeline::Options::default()
+    };
+    let outcome = pipeline::run(&options)?;
+    if let (Some(path), Some(n)) = (&args.write_baseline, outcome.baseline_written) {
+        if !args.quiet {
+            note(&format!(
+                "wrote {} of the whole project to the baseline {} (PATH and --changed-since narrow what is reported, never the baseline)",
+                crate::util::plural(n, "finding"),
+                path.display()
+            ));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.quiet {
+        for w in &outcome.warnings {
+            note(&format!("warning: {w}"));
+        }
+        if let Some(applied) = outcome.baseline {
+            if applied.stale > 0 {
+                note(&format!(
+                    "note: {} in the baseline no longer occur (fixed, or outside this run); regenerate it with --write-baseline to keep it honest",
+                    crate::util::plural(applied.stale, "finding")
+                ));
+            }
+        }
+    }
+    let fail_on = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let config = &outcome.analysis.config;
+    let rules: Vec<RuleMeta> = outcome
+        .ran
+        .iter()
+        .filter_map(|id| outcome.registry.get(id))
+        .map(|info| RuleMeta {
+            info,
+            severity: match config.rule(&info.id).and_then(|r| r.setting) {
+                Some(crate::findings::settings::Setting::On(s)) => s,
+                _ => info.severity,
+            },
+        })
+        .collect();
+    let input = ReportInput {
+        sources: &outcome.analysis.org.sources,
+        findings: &outcome.findings,
+        files_checked: outcome.files_checked,
+        rules,
+        fail_on,
+    };
+    let text = match args.format {
+        Format::Json => report::json::render(&input),
+        Format::Sarif => report::sarif::render(&input),
+        Format::Junit => report::junit::render(&input),
+        Format::Github => report::github::render(&input),
+        Format::Gitlab => report::gitlab::render(&input),
+        Format::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    args.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let mut text = report::human::render(&input, color);
+            if args.quiet {
+                // Keep the diagnostics, drop the summary line.
+                if let Some(i) = text.trim_end().rfind('\n') {
+                    text.truncate(i + 1);
+                } else {
+                    text.clear();
+                }
+            }
+            text
+        }
+    };
+    write_output(args.output.as_ref(), &text)?;
+    if args.output.is_some() && !args.quiet {
+        // The report went to a file: say what it holds, so the log is not silent.
+        note(&report::human::summary_line(&input));
+    }
+    let failed = outcome.findings.iter().any(|f| input.fails(f));
+    Ok(ExitCode::from(u8::from(failed)))
+}
+
+fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| ToolError::new(format!("{}: cannot write report: {e}", path.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) is the reader's choice, not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                // A full disk must not pass for a complete report.
+                Err(e) => Err(ToolError::new(format!("cannot write the report: {e}"))),
+            }
+        }
+    }
+}
+
+fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
+    let options = pipeline::Options {
+        paths: vec![args.path.clone().unwrap_or_else(|| PathBuf::from("."))],
+        config: args.config.clone(),
+        no_forceignore: args.no_forceignore,
+        ..pipeline::Options::default()
+    };
+    let (analysis, warnings) = pipeline::analyze(&options)?;
+    for w in &warnings {
+        note(&format!("warning: {w}"));
+    }
+    let items = crate::inventory::collect(&analysis);
+    if args.write_register {
+        let path = analysis.org.root.join(crate::config::register::FILE_NAME);
+        if path.exists() {
+            return Err(ToolError::new(format!(
+                "{}: already exists; sfpolicy never overwrites a register (move it away to draft a new one)",
+                path.display()
+            )));
+        }
+        std::fs::write(&path, crate::inventory::draft_register(&items))
+            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
+        eprintln!("wrote a draft register to {}", path.display());
+    }
+    let text = match args.format {
+        Format::Human => crate::inventory::render_table(&items),
+        Format::Json => crate::inventory::render_json(&items),
+        _ => return Err(ToolError::new("inventory supports --format human or json")),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_rule(id: &str, dir: &std::path::Path) -> Result<ExitCode, ToolError> {
+    let written = crate::scaffold::new_rule(id, dir)?;
+    for f in &written {
+        eprintln!("wrote {}", f.display());
+    }
+    eprintln!(
+        "next: edit {}, then run `sfpolicy test {}`",
+        written[0].display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(path: Option<PathBuf>) -> Result<ExitCode, ToolError> {
+    let dir = path.unwrap_or_else(|| PathBuf::from("."));
+    let root = crate::model::discover::find_root(&dir);
+    let file = root.join(crate::config::FILE_NAME);
+    if file.exists() {
+        return Err(ToolError::new(format!(
+            "{}: already exists; sfpolicy init never overwrites it",
+            file.display()
+        )));
+    }
+    std::fs::write(&file, crate::config::TEMPLATE)
+        .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", file.display())))?;
+    eprintln!("wrote {}", file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_tests(dirs: Vec<PathBuf>) -> Result<ExitCode, ToolError> {
+    let dirs = if dirs.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        dirs
+    };
+    let results = crate::testing::run_dirs(&dirs)?;
+    if results.is_empty() {
+        return Err(ToolError::new(format!(
+            "no test cases found (expected <DIR>/tests/<rule-id>/<case>/ under {})",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    write_output(None, &crate::testing::render(&results))?;
+    Ok(ExitCode::from(u8::from(
+        results.iter().any(|r| !r.passed()),
+    )))
+}
+
+fn list_rules(rules_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<ExitCode, ToolError> {
+    let (_, registry) =
+        pipeline::rules_of(std::path::Path::new("."), rules_dirs, config.as_deref())?;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<36} {:<8} {:<16} {:<40} {}\n",
+        "RULE", "SEVERITY", "CATEGORY", "KINDS", "SUMMARY"
+    ));
+    for r in registry.rules() {
+        let kinds = if r.kinds.is_empty() {
+            "(org)".to_string()
+        } else {
+            r.kinds.join(",")
+        };
+        out.push_str(&format!(
+            "{:<36} {:<8} {:<16} {:<40} {}\n",
+            r.id,
+            r.severity.as_str(),
+            r.category.as_str(),
+            kinds,
+            r.summary
+        ));
+    }
+    write_output(None, &escape_block(&out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(
+    rule: &str,
+    rules_dirs: &[PathBuf],
+    config: Option<PathBuf>,
+) -> Result<ExitCode, ToolError> {
+    let (_, registry) =
+        pipeline::rules_of(std::path::Path::new("."), rules_dirs, config.as_deref())?;
+    let text = registry
+        .explain(rule)
+        .ok_or_else(|| ToolError::new(registry.unknown(rule)))?;
+    write_output(None, &escape_block(&text))?;
+    Ok(ExitCode::SUCCESS)
+}

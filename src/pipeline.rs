@@ -1,0 +1,469 @@
+//! The pipeline for one project, wired stage by stage:
+//! source → model → analysis → policy → findings. Commands (`check`, `test`, `inventory`)
+//! call it; no stage calls back into it.
+
+use crate::analysis::Analysis;
+use crate::config::Config;
+use crate::diag::ToolError;
+use crate::findings::registry::{Registry, INVALID_METADATA, UNREAD_METADATA};
+use crate::findings::scope::ChangeSet;
+use crate::findings::waivers::{self, WaiverRun};
+use crate::findings::{self, baseline, settings, Finding, IdentityStats, Severity};
+use crate::model::{discover, org::file_loc, Org};
+use crate::policy::{self, Policy, PolicyError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub rules_dirs: Vec<PathBuf>,
+    pub no_forceignore: bool,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// `--config FILE`; default `<root>/sfpolicy.toml` when present.
+    pub config: Option<PathBuf>,
+    /// Use this folder as the project root instead of searching upwards (test cases).
+    pub root: Option<PathBuf>,
+    /// Policies in `rules_dirs` replace built-ins with the same id (test runner).
+    pub replace_builtins: bool,
+    /// Hide findings recorded in this baseline.
+    pub baseline: Option<PathBuf>,
+    /// Record the whole project's findings in this baseline (before PATH and git narrowing).
+    pub write_baseline: Option<PathBuf>,
+    /// Report what changed since the merge base with this git revision.
+    pub changed_since: Option<String>,
+    /// Report what the staged changes (git index against HEAD, deletions included) affect.
+    pub staged: bool,
+}
+
+pub struct Outcome {
+    pub analysis: Arc<Analysis>,
+    /// Every known rule (native checks and policies).
+    pub registry: Registry,
+    /// Ids of the rules that ran, sorted.
+    pub ran: Vec<String>,
+    /// The findings to report.
+    pub findings: Vec<Finding>,
+    /// Findings of the whole project written to `--write-baseline`.
+    pub baseline_written: Option<usize>,
+    /// What applying `--baseline` did.
+    pub baseline: Option<baseline::Applied>,
+    pub identity: IdentityStats,
+    pub files_checked: usize,
+    pub warnings: Vec<String>,
+}
+
+impl From<crate::config::ConfigError> for ToolError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        ToolError::located(&e.path, &e.text, e.error.span, &e.error.message)
+    }
+}
+
+impl From<crate::analysis::RegisterError> for ToolError {
+    fn from(e: crate::analysis::RegisterError) -> Self {
+        ToolError::located(&e.path, &e.text, e.error.span, &e.error.message)
+    }
+}
+
+impl From<PolicyError> for ToolError {
+    fn from(e: PolicyError) -> Self {
+        let message = match &e.while_checking {
+            Some(file) => format!("policy error: {} (while checking {file})", e.message),
+            None => format!("policy error: {}", e.message),
+        };
+        if e.line > 0 {
+            ToolError::at(&e.origin, e.line, e.column, message)
+        } else {
+            let mut error = ToolError::new(format!("{}: {message}", e.origin));
+            error.message = message;
+            error
+        }
+    }
+}
+
+/// Built-in policies plus those in `rules_dirs`; a duplicate id is an error.
+pub fn load_policies(
+    engine: &rhai::Engine,
+    rules_dirs: &[PathBuf],
+    replace_builtins: bool,
+) -> Result<Vec<Policy>, ToolError> {
+    let mut policies = policy::builtin(engine)?;
+    let native = crate::findings::registry::native_rules();
+    for dir in rules_dirs {
+        for p in policy::load_dir(engine, dir)? {
+            if let Some(i) = policies.iter().position(|e| e.id == p.id) {
+                if replace_builtins && policies[i].builtin {
+                    policies[i] = p;
+                    continue;
+                }
+                let (line, column) = p.id_position;
+                return Err(ToolError::at(
+                    &p.origin,
+                    line,
+                    column,
+                    format!(
+                        "policy id `{}` is already defined by {}",
+                        p.id, policies[i].origin
+                    ),
+                ));
+            }
+            if native.iter().any(|n| n.id == p.id) {
+                let (line, column) = p.id_position;
+                return Err(ToolError::at(
+                    &p.origin,
+                    line,
+                    column,
+                    format!("policy id `{}` is a check built into sfpolicy", p.id),
+                ));
+            }
+            policies.push(p);
+        }
+    }
+    Ok(policies)
+}
+
+/// The registry of a set of policies (plus the native checks).
+pub fn registry(policies: &[Policy]) -> Registry {
+    Registry::new(policies.iter().map(Policy::info))
+}
+
+/// The policy folders of a run: `--rules` plus `[policies] paths`.
+pub fn policy_dirs(options_dirs: &[PathBuf], config: &Config) -> Vec<PathBuf> {
+    let mut dirs = options_dirs.to_vec();
+    dirs.extend(config.policy_paths.iter().map(|(p, _)| p.clone()));
+    dirs
+}
+
+/// The engine, policies and registry for commands that only describe rules (`rules`,
+/// `explain`): the project's `[policies] paths` included.
+pub fn rules_of(
+    start: &Path,
+    rules_dirs: &[PathBuf],
+    config: Option<&Path>,
+) -> Result<(Vec<Policy>, Registry), ToolError> {
+    let root = discover::find_root(start);
+    let config = Config::load(&root, config)?;
+    let dirs = policy_dirs(rules_dirs, &config);
+    let engine = policy::engine_with_libs(&dirs)?;
+    let policies = load_policies(&engine, &dirs, false)?;
+    let registry = registry(&policies);
+    Ok((policies, registry))
+}
+
+fn selected(id: &str, options: &Options) -> bool {
+    (options.select.is_empty() || options.select.iter().any(|s| s == id))
+        && !options.ignore.iter().any(|s| s == id)
+}
+
+/// The project root for these options; every PATH must exist.
+fn project_root(options: &Options) -> Result<PathBuf, ToolError> {
+    let first = options
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    for p in &options.paths {
+        if !p.exists() {
+            return Err(ToolError::new(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
+        }
+    }
+    Ok(match &options.root {
+        Some(r) => std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()),
+        None => discover::find_root(&first),
+    })
+}
+
+/// Discover and parse the project, and read its register.
+fn load_org(
+    root: &Path,
+    options: &Options,
+    config: &Config,
+    policy_dirs: &[PathBuf],
+) -> Result<(Org, Option<crate::analysis::LoadedRegister>, Vec<String>), ToolError> {
+    let timer = Timer::from_env();
+    // Policy test cases are fixtures, not the org: never scan a policy folder's `tests/`.
+    let exclude = policy_dirs
+        .iter()
+        .filter_map(|d| std::fs::canonicalize(d.join("tests")).ok())
+        .collect();
+    let project = discover::discover(
+        root,
+        &discover::Options {
+            no_forceignore: options.no_forceignore,
+            exclude,
+        },
+    );
+    timer.lap("discover");
+    let mut org = Org::load(&project);
+    let register = Analysis::load_register(&mut org, config)?;
+    Ok((org, register, project.warnings))
+}
+
+/// The analysis alone, without running policies (`sfpolicy inventory`).
+pub fn analyze(options: &Options) -> Result<(Arc<Analysis>, Vec<String>), ToolError> {
+    let root = project_root(options)?;
+    let config = Config::load(&root, options.config.as_deref())?;
+    let dirs = policy_dirs(&options.rules_dirs, &config);
+    let (org, register, warnings) = load_org(&root, options, &config, &dirs)?;
+    Ok((Arc::new(Analysis::build(org, config, register)), warnings))
+}
+
+/// Rule ids named on the command line and in the config must exist: a typo would silently do
+/// nothing.
+fn validate_rule_names(
+    options: &Options,
+    config: &Config,
+    registry: &Registry,
+    policies: &[Policy],
+) -> Result<(), ToolError> {
+    for name in options.select.iter().chain(&options.ignore) {
+        if registry.get(name).is_none() {
+            return Err(ToolError::new(registry.unknown(name)));
+        }
+    }
+    let Some((path, _, text)) = &config.source else {
+        return Ok(());
+    };
+    for (id, span) in config.named_rules() {
+        if registry.get(id).is_none() {
+            let message = format!(
+                "unknown rule `{id}`{}",
+                crate::util::did_you_mean(registry.ids(), id)
+            );
+            return Err(ToolError::located(path, text, span, &message));
+        }
+    }
+    for rule in &config.rules {
+        let Some(policy) = policies.iter().find(|p| p.id == rule.id) else {
+            continue;
+        };
+        for (key, node, span) in &rule.options {
+            let Some(default) = policy.options.get(key.as_str()) else {
+                let known: Vec<&str> = policy.options.keys().map(|k| k.as_str()).collect();
+                let known = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return Err(ToolError::located(
+                    path,
+                    text,
+                    span.clone(),
+                    &format!(
+                        "rule `{}` has no option `{key}` (options: severity, {known})",
+                        rule.id
+                    ),
+                ));
+            };
+            policy::check_option_type(key, default, node)
+                .map_err(|m| ToolError::located(path, text, node.span.clone(), &m))?;
+        }
+    }
+    Ok(())
+}
+
+/// Findings of the native checks: files sfpolicy could not read.
+fn native_findings(org: &Org, options: &Options) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if selected(INVALID_METADATA, options) {
+        for inv in &org.invalid {
+            let mut loc = file_loc(inv.file);
+            loc.start = inv.error.offset;
+            loc.end = inv.error.offset + 1;
+            out.push(
+                Finding::new(INVALID_METADATA, Severity::Error, inv.error.message.clone(), loc)
+                    .with_help("fix the file so that it is well-formed metadata XML; the other files were still checked"),
+            );
+        }
+    }
+    if selected(UNREAD_METADATA, options) {
+        for unread in &org.unread {
+            out.push(
+                Finding::new(
+                    UNREAD_METADATA,
+                    Severity::Warning,
+                    format!("{} {}", org.rel(unread.file), unread.reason),
+                    file_loc(unread.file),
+                )
+                .with_help("commit the file itself (not a link) or make it readable, so that it is checked"),
+            );
+        }
+    }
+    out
+}
+
+/// What a run was told changed: PATH arguments and git.
+fn change_sets(
+    root: &Path,
+    options: &Options,
+    analysis: &Analysis,
+) -> Result<Vec<ChangeSet>, ToolError> {
+    let mut sets = Vec::new();
+    let named = |rels: &[String]| {
+        let mut set = ChangeSet {
+            paths: rels.to_vec(),
+            ..ChangeSet::default()
+        };
+        for rel in rels {
+            if let Some((kind, name)) = discover::classify(rel) {
+                set.names
+                    .insert((kind.as_str().to_string(), name.to_lowercase()));
+            }
+        }
+        set.everything = analysis
+            .config_file
+            .is_some_and(|f| set.covers(analysis.org.rel(f)));
+        set
+    };
+    // PATH arguments: files and folders under the root (the root itself means everything).
+    let mut rels = Vec::new();
+    let mut whole = options.paths.is_empty();
+    for p in &options.paths {
+        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if abs == root {
+            whole = true;
+        }
+        rels.push(discover::relative(root, &abs));
+    }
+    if !whole {
+        // A folder covers the components of every file under it.
+        let mut all = rels.clone();
+        for (_, f) in analysis.org.sources.files() {
+            if rels.iter().any(|r| {
+                f.rel.starts_with(r.as_str()) && f.rel.as_bytes().get(r.len()) == Some(&b'/')
+            }) {
+                all.push(f.rel.clone());
+            }
+        }
+        if options.staged {
+            // pre-commit passes the files a commit keeps; the ones it deletes come from git.
+            all.extend(crate::source::git::staged(root)?);
+        }
+        sets.push(named(&all));
+    } else if options.staged {
+        sets.push(named(&crate::source::git::staged(root)?));
+    }
+    if let Some(rev) = &options.changed_since {
+        sets.push(named(&crate::source::git::changed_since(root, rev)?));
+    }
+    Ok(sets)
+}
+
+pub fn run(options: &Options) -> Result<Outcome, ToolError> {
+    let timer = Timer::from_env();
+    let root = project_root(options)?;
+    let config = Config::load(&root, options.config.as_deref())?;
+    let dirs = policy_dirs(&options.rules_dirs, &config);
+    let engine = policy::engine_with_libs(&dirs)?;
+    let policies = load_policies(&engine, &dirs, options.replace_builtins)?;
+    let registry = registry(&policies);
+    validate_rule_names(options, &config, &registry, &policies)?;
+    let policies: Vec<Policy> = policies
+        .into_iter()
+        .filter(|p| selected(&p.id, options) && config.may_run(&p.id, p.severity))
+        .collect();
+    timer.lap("load config + compile policies");
+
+    let (org, register, warnings) = load_org(&root, options, &config, &dirs)?;
+    timer.lap("read + parse");
+    let files_checked = org.sources.metadata_file_count();
+    let mut findings = native_findings(&org, options);
+    let analysis = Arc::new(Analysis::build(org, config, register));
+    timer.lap("analysis");
+    findings.extend(policy::run(&engine, &policies, &analysis)?);
+    timer.lap("policies");
+
+    // The findings stage.
+    let sources = &analysis.org.sources;
+    let identity = findings::identify(&mut findings, sources);
+    let config = &analysis.config;
+    settings::apply(&mut findings, sources, &|rule, severity, rel| {
+        config.setting_for(rule, severity, rel)
+    });
+    let mut ran: Vec<String> = policies.iter().map(|p| p.id.clone()).collect();
+    ran.extend(
+        crate::findings::registry::native_rules()
+            .into_iter()
+            .map(|r| r.id)
+            .filter(|id| selected(id, options)),
+    );
+    ran.sort();
+    if let Some(config_file) = analysis.config_file {
+        if !config.waivers.is_empty() {
+            let is_ran = |id: &str| ran.binary_search_by(|r| r.as_str().cmp(id)).is_ok();
+            waivers::apply(
+                &mut findings,
+                sources,
+                &WaiverRun {
+                    waivers: &config.waivers,
+                    config_file,
+                    today: &crate::config::today(),
+                    ran: &is_ran,
+                },
+            );
+            // A waiver finding is new too: give it its identity.
+            findings::identify(&mut findings, sources);
+            settings::apply(&mut findings, sources, &|rule, severity, rel| {
+                config.setting_for(rule, severity, rel)
+            });
+        }
+    }
+    let mut baseline_written = None;
+    if let Some(path) = &options.write_baseline {
+        baseline::write(path, &findings, sources)?;
+        baseline_written = Some(findings.len());
+    }
+    let mut baseline_applied = None;
+    if let Some(path) = &options.baseline {
+        let b = baseline::read(path)?;
+        baseline_applied = Some(baseline::apply(&b, &mut findings));
+    }
+    let change_sets = change_sets(&root, options, &analysis)?;
+    if !change_sets.is_empty() {
+        for f in findings.iter_mut() {
+            f.inputs.extend(analysis.inputs_of(f));
+        }
+        for set in &change_sets {
+            findings::scope::filter(&mut findings, sources, set);
+        }
+    }
+    findings::sort(&mut findings, sources);
+    Ok(Outcome {
+        analysis,
+        registry,
+        ran,
+        findings,
+        baseline_written,
+        baseline: baseline_applied,
+        identity,
+        files_checked,
+        warnings,
+    })
+}
+
+/// Phase timings on stderr when `SFPOLICY_TIMINGS` is set: where a slow run spends its time.
+struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timer {
+    fn from_env() -> Timer {
+        Timer(
+            std::env::var_os("SFPOLICY_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    fn lap(&self, phase: &str) {
+        if let Some(start) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {phase}: {:.1} ms",
+                (now - start.get()).as_secs_f64() * 1e3
+            );
+            start.set(now);
+        }
+    }
+}

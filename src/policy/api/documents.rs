@@ -1,0 +1,246 @@
+//! Documents: `Element` (an XML element of a metadata file), `Component` (one profile, flow,
+//! validation rule...) and the `Org` lookups.
+
+use super::{line_of, runtime_error, RhaiResult};
+use crate::analysis::Analysis;
+use crate::findings::Loc;
+use crate::model::org::element_loc;
+use crate::model::schema::{self, Property};
+use crate::model::xml::{Document, NodeId};
+use crate::model::{Component, Kind};
+use crate::source::FileId;
+use rhai::{Array, Dynamic, Engine, ImmutableString};
+use std::sync::Arc;
+
+/// An XML element of a metadata file.
+#[derive(Clone)]
+pub struct Element {
+    pub doc: Arc<Document>,
+    pub node: NodeId,
+    pub file: FileId,
+}
+
+/// A metadata component (one profile, one flow, one validation rule...).
+#[derive(Clone)]
+pub struct ComponentRef(pub Arc<Component>);
+
+/// The whole org, with the cross-file analysis.
+#[derive(Clone)]
+pub struct OrgRef(pub Arc<Analysis>);
+
+impl Element {
+    pub fn new(doc: Arc<Document>, node: NodeId, file: FileId) -> Self {
+        Element { doc, node, file }
+    }
+
+    pub(super) fn of(c: &ComponentRef) -> Element {
+        Element::new(c.0.doc.clone(), c.0.node, c.0.file)
+    }
+
+    fn at(&self, node: NodeId) -> Element {
+        Element::new(self.doc.clone(), node, self.file)
+    }
+
+    pub fn tag(&self) -> &str {
+        self.doc.name(self.node)
+    }
+
+    pub fn text(&self) -> &str {
+        self.doc.text(self.node).trim()
+    }
+
+    pub fn loc(&self) -> Loc {
+        element_loc(&self.doc, self.file, self.node)
+    }
+
+    fn line(&self) -> i64 {
+        line_of(self.file, self.doc.span(self.node).0)
+    }
+
+    fn child(&self, tag: &str) -> Dynamic {
+        self.doc
+            .child(self.node, tag)
+            .map_or(Dynamic::UNIT, |c| Dynamic::from(self.at(c)))
+    }
+
+    fn children_named(&self, tag: &str) -> Array {
+        self.doc
+            .children_named(self.node, tag)
+            .map(|c| Dynamic::from(self.at(c)))
+            .collect()
+    }
+
+    /// `el.someChild`: schema-checked property access.
+    fn property(&self, name: &str) -> RhaiResult<Dynamic> {
+        match schema::property(self.tag(), name) {
+            Property::Repeated => Ok(self.children_named(name).into()),
+            Property::Single => Ok(self.child(name)),
+            Property::Unknown(suggestion) => {
+                if self.doc.child(self.node, name).is_some() {
+                    return Ok(self.child(name));
+                }
+                let hint = suggestion
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                Err(runtime_error(format!(
+                    "<{}> has no property `{name}`{hint} (use .child(\"{name}\") for elements outside the schema)",
+                    self.tag()
+                )))
+            }
+        }
+    }
+
+    /// The element's text split at commas and whitespace (callback URL lists, comma-separated
+    /// scopes), each piece located exactly in the file.
+    fn items(&self) -> Array {
+        let text = self.doc.text(self.node);
+        let mut out = Array::new();
+        let mut start = None;
+        let bytes = text.as_bytes();
+        for i in 0..=bytes.len() {
+            let sep = i == bytes.len() || bytes[i] == b',' || bytes[i].is_ascii_whitespace();
+            match (sep, start) {
+                (false, None) => start = Some(i),
+                (true, Some(s)) => {
+                    let loc = crate::model::org::text_loc(&self.doc, self.file, self.node, s..i);
+                    let mut m = rhai::Map::new();
+                    m.insert("text".into(), Dynamic::from(text[s..i].to_string()));
+                    m.insert("location".into(), Dynamic::from(super::Location(loc)));
+                    out.push(Dynamic::from_map(m));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+pub(super) fn component_dyn(c: &Arc<Component>) -> Dynamic {
+    Dynamic::from(ComponentRef(c.clone()))
+}
+
+pub(super) fn opt_component(c: Option<&Arc<Component>>) -> Dynamic {
+    c.map_or(Dynamic::UNIT, component_dyn)
+}
+
+pub(super) fn kind_arg(kind: &str) -> RhaiResult<Kind> {
+    Kind::from_name(kind).ok_or_else(|| {
+        let names = Kind::ALL.iter().map(|k| k.as_str());
+        runtime_error(format!(
+            "unknown metadata kind `{kind}`{}",
+            crate::util::did_you_mean(names, kind)
+        ))
+    })
+}
+
+pub(super) fn register(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<Element>("Element")
+        .register_get("tag", |e: &mut Element| e.tag().to_string())
+        .register_get("text", |e: &mut Element| e.text().to_string())
+        .register_get("is_true", |e: &mut Element| {
+            e.text().eq_ignore_ascii_case("true")
+        })
+        .register_get("line", |e: &mut Element| e.line())
+        .register_get("path", |e: &mut Element| e.doc.path(e.node))
+        .register_get("parent", |e: &mut Element| {
+            e.doc
+                .parent(e.node)
+                .map_or(Dynamic::UNIT, |p| Dynamic::from(e.at(p)))
+        })
+        .register_get("children", |e: &mut Element| -> Array {
+            e.doc
+                .children(e.node)
+                .map(|c| Dynamic::from(e.at(c)))
+                .collect()
+        })
+        .register_fn("child", |e: &mut Element, tag: &str| e.child(tag))
+        .register_fn("children", |e: &mut Element, tag: &str| {
+            e.children_named(tag)
+        })
+        .register_fn("items", |e: &mut Element| e.items())
+        .register_fn("mentions", |e: &mut Element, needle: &str| {
+            e.doc.subtree_mentions(e.node, needle)
+        })
+        .register_fn("has", |e: &mut Element, tag: &str| {
+            e.doc.child(e.node, tag).is_some()
+        })
+        .register_fn("text_of", |e: &mut Element, tag: &str| {
+            e.doc.child_text(e.node, tag).unwrap_or("").to_string()
+        })
+        .register_fn("flag", |e: &mut Element, tag: &str| {
+            e.doc.child_flag(e.node, tag)
+        })
+        .register_indexer_get(|e: &mut Element, name: ImmutableString| e.property(&name))
+        .register_fn("to_string", |e: &mut Element| {
+            format!("<{}> {}", e.tag(), e.text())
+        })
+        .register_fn("to_debug", |e: &mut Element| {
+            format!("Element(<{}> at line {})", e.tag(), e.line())
+        });
+
+    engine
+        .register_type_with_name::<ComponentRef>("Component")
+        .register_get("kind", |c: &mut ComponentRef| c.0.kind.as_str().to_string())
+        .register_get("name", |c: &mut ComponentRef| c.0.name.clone())
+        .register_get("label", |c: &mut ComponentRef| c.0.label())
+        .register_get("element", |c: &mut ComponentRef| Element::of(c))
+        .register_get("line", |c: &mut ComponentRef| Element::of(c).line())
+        .register_fn("child", |c: &mut ComponentRef, tag: &str| {
+            Element::of(c).child(tag)
+        })
+        .register_fn("children", |c: &mut ComponentRef, tag: &str| {
+            Element::of(c).children_named(tag)
+        })
+        .register_fn("has", |c: &mut ComponentRef, tag: &str| {
+            c.0.doc.child(c.0.node, tag).is_some()
+        })
+        .register_fn("text_of", |c: &mut ComponentRef, tag: &str| {
+            c.0.text(tag).unwrap_or("").to_string()
+        })
+        .register_fn("flag", |c: &mut ComponentRef, tag: &str| c.0.flag(tag))
+        .register_fn("mentions", |c: &mut ComponentRef, needle: &str| {
+            c.0.doc.subtree_mentions(c.0.node, needle)
+        })
+        .register_indexer_get(|c: &mut ComponentRef, name: ImmutableString| {
+            Element::of(c).property(&name)
+        })
+        .register_fn("to_string", |c: &mut ComponentRef| {
+            format!("{} {}", c.0.kind, c.0.name)
+        })
+        .register_fn("to_debug", |c: &mut ComponentRef| {
+            format!("Component({} {})", c.0.kind, c.0.name)
+        });
+
+    engine
+        .register_type_with_name::<OrgRef>("Org")
+        .register_get("namespace", |o: &mut OrgRef| o.0.org.namespace.clone())
+        .register_fn(
+            "components",
+            |o: &mut OrgRef, kind: &str| -> RhaiResult<Array> {
+                let kind = kind_arg(kind)?;
+                Ok(o.0.org.of_kind(kind).map(component_dyn).collect())
+            },
+        )
+        .register_fn(
+            "find",
+            |o: &mut OrgRef, kind: &str, name: &str| -> RhaiResult<Dynamic> {
+                let kind = kind_arg(kind)?;
+                Ok(opt_component(o.0.org.find(kind, name)))
+            },
+        )
+        .register_fn(
+            "find_by_label",
+            |o: &mut OrgRef, kind: &str, label: &str| -> RhaiResult<Dynamic> {
+                let kind = kind_arg(kind)?;
+                Ok(opt_component(o.0.org.find_by_label(kind, label)))
+            },
+        )
+        .register_fn("foreign_namespace", |o: &mut OrgRef, name: &str| {
+            crate::model::org::foreign_namespace(name, &o.0.org.namespace).is_some()
+        })
+        .register_fn("file_of", |o: &mut OrgRef, c: ComponentRef| {
+            o.0.org.rel(c.0.file).to_string()
+        });
+}

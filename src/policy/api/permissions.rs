@@ -1,0 +1,137 @@
+//! Effective permissions: `Permissions` and its grants. Every grant reports where it is written
+//! (`origin`) and, in a permission set group, the member it arrives through (`via`).
+
+use super::reporting::Location;
+use crate::model::permissions::{FieldGrant, ObjectGrant, Permissions, UserGrant, Via};
+use rhai::{Array, Dynamic, Engine, Map};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct PermissionsRef(pub Arc<Permissions>);
+#[derive(Clone)]
+pub struct UserGrantRef(pub Arc<UserGrant>);
+#[derive(Clone)]
+pub struct ObjectGrantRef(pub Arc<ObjectGrant>);
+#[derive(Clone)]
+pub struct FieldGrantRef(pub Arc<FieldGrant>);
+
+fn via_dyn(via: &Option<Via>) -> Dynamic {
+    via.as_ref()
+        .map_or(Dynamic::UNIT, |v| Dynamic::from(v.member.clone()))
+}
+
+/// Editable fields grouped by object: `#{object, count, first, by_member}`, in first-seen order.
+/// `count` counts distinct fields; `by_member` counts per group member (`via`).
+fn editable_fields_by_object(p: &Permissions) -> Array {
+    type Group = (String, FxHashSet<String>, usize, Map);
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: FxHashMap<String, Group> = FxHashMap::default();
+    for (i, g) in p.fields.iter().enumerate() {
+        if !g.editable {
+            continue;
+        }
+        let key = g.object().to_lowercase();
+        let entry = groups.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            (g.object().to_string(), Default::default(), i, Map::new())
+        });
+        entry.1.insert(g.field.to_lowercase());
+        if let Some(via) = &g.via {
+            let count = entry
+                .3
+                .entry(via.member.as_str().into())
+                .or_insert(Dynamic::from(0_i64));
+            *count = Dynamic::from(count.as_int().unwrap_or(0) + 1);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|key| {
+            let (object, fields, first, by_member) = groups.remove(&key)?;
+            let mut m = Map::new();
+            m.insert("object".into(), Dynamic::from(object));
+            m.insert("count".into(), Dynamic::from(fields.len() as i64));
+            m.insert(
+                "first".into(),
+                Dynamic::from(FieldGrantRef(p.fields[first].clone())),
+            );
+            m.insert("by_member".into(), Dynamic::from_map(by_member));
+            Some(Dynamic::from_map(m))
+        })
+        .collect()
+}
+
+pub(super) fn register(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<PermissionsRef>("Permissions")
+        .register_get("user_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.user
+                .iter()
+                .map(|g| Dynamic::from(UserGrantRef(g.clone())))
+                .collect()
+        })
+        .register_get("custom_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.custom
+                .iter()
+                .map(|g| Dynamic::from(UserGrantRef(g.clone())))
+                .collect()
+        })
+        .register_get("object_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.objects
+                .iter()
+                .map(|g| Dynamic::from(ObjectGrantRef(g.clone())))
+                .collect()
+        })
+        .register_get("field_permissions", |p: &mut PermissionsRef| -> Array {
+            p.0.fields
+                .iter()
+                .map(|g| Dynamic::from(FieldGrantRef(g.clone())))
+                .collect()
+        })
+        .register_get("missing_members", |p: &mut PermissionsRef| -> Array {
+            p.0.missing_members
+                .iter()
+                .map(|m| Dynamic::from(m.clone()))
+                .collect()
+        })
+        .register_get("editable_fields_by_object", |p: &mut PermissionsRef| {
+            editable_fields_by_object(&p.0)
+        })
+        .register_fn("has", |p: &mut PermissionsRef, name: &str| {
+            p.0.user.iter().any(|g| g.name.eq_ignore_ascii_case(name))
+        });
+
+    engine
+        .register_type_with_name::<UserGrantRef>("UserGrant")
+        .register_get("name", |g: &mut UserGrantRef| g.0.name.clone())
+        .register_get("via", |g: &mut UserGrantRef| via_dyn(&g.0.via))
+        .register_get("origin", |g: &mut UserGrantRef| Location(g.0.origin.loc()));
+
+    engine
+        .register_type_with_name::<ObjectGrantRef>("ObjectGrant")
+        .register_get("object", |g: &mut ObjectGrantRef| g.0.object.clone())
+        .register_get("via", |g: &mut ObjectGrantRef| via_dyn(&g.0.via))
+        .register_get("origin", |g: &mut ObjectGrantRef| {
+            Location(g.0.origin.loc())
+        });
+    for (prop, flag) in [
+        ("read", "allowRead"),
+        ("create", "allowCreate"),
+        ("edit", "allowEdit"),
+        ("delete", "allowDelete"),
+        ("view_all", "viewAllRecords"),
+        ("modify_all", "modifyAllRecords"),
+    ] {
+        engine.register_get(prop, move |g: &mut ObjectGrantRef| g.0.flag(flag));
+    }
+
+    engine
+        .register_type_with_name::<FieldGrantRef>("FieldGrant")
+        .register_get("field", |g: &mut FieldGrantRef| g.0.field.clone())
+        .register_get("object", |g: &mut FieldGrantRef| g.0.object().to_string())
+        .register_get("readable", |g: &mut FieldGrantRef| g.0.readable)
+        .register_get("editable", |g: &mut FieldGrantRef| g.0.editable)
+        .register_get("via", |g: &mut FieldGrantRef| via_dyn(&g.0.via))
+        .register_get("origin", |g: &mut FieldGrantRef| Location(g.0.origin.loc()));
+}

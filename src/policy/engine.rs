@@ -1,0 +1,131 @@
+//! The sandbox: no file, network or process access (Rhai has none and the module resolver only
+//! knows bundled modules), no `eval`, and bounded operations, memory and depth.
+
+use super::{api, PolicyError, BUILTIN_LIBS, LOCATE_OPERATIONS, MAX_MEMORY, MAX_OPERATIONS};
+use rhai::module_resolvers::StaticModuleResolver;
+use rhai::{CallFnOptions, Dynamic, Engine, Position, Scope, AST};
+
+thread_local! {
+    pub(super) static CALL_BASELINE: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// The sandboxed engine: no file, network or process access (Rhai has none and the module
+/// resolver only knows bundled modules), no `eval`, and bounded operations, sizes and depth.
+pub fn engine() -> Engine {
+    engine_with_libs(&[]).expect("the built-in helper modules compile")
+}
+
+fn base_engine() -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_strings_interned(0)
+        .set_module_resolver(StaticModuleResolver::new())
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(64)
+        .set_max_expr_depths(128, 64)
+        .set_max_modules(64)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true);
+    engine.disable_symbol("eval");
+    // Rhai's size limits re-measure whole arrays on every change; bound memory instead.
+    engine.on_progress(|_| {
+        let used = crate::alloc::thread_held() - CALL_BASELINE.with(std::cell::Cell::get);
+        (used > MAX_MEMORY).then(|| Dynamic::from("memory"))
+    });
+    engine.on_print(|s| eprintln!("{s}"));
+    engine.on_debug(|s, _, pos| eprintln!("debug {pos}: {s}"));
+    api::register(&mut engine);
+    engine
+}
+
+thread_local! {
+    static LAST_POSITION: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
+}
+
+/// Re-run a call that hit a limit on an engine that records every step's position; return the
+/// last one. Only used on the error path: stepping is slow.
+#[allow(deprecated)] // Rhai marks its debugger API volatile, not deprecated.
+pub(super) fn locate_limit(ast: &AST, name: &str, args: impl rhai::FuncArgs) -> Option<Position> {
+    use rhai::debugger::DebuggerCommand;
+    static LOCATOR: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = LOCATOR.get_or_init(|| {
+        let mut engine = engine();
+        engine.set_max_operations(LOCATE_OPERATIONS);
+        engine.register_debugger(
+            |_, debugger| debugger,
+            |_, event, _, _, pos| {
+                if matches!(event, rhai::debugger::DebuggerEvent::Step) && !pos.is_none() {
+                    LAST_POSITION.with(|p| p.set(pos));
+                }
+                Ok(DebuggerCommand::StepInto)
+            },
+        );
+        engine
+    });
+    LAST_POSITION.with(|p| p.set(Position::NONE));
+    CALL_BASELINE.with(|b| b.set(crate::alloc::thread_held()));
+    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    let _ = engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, name, args);
+    let _ = api::drain_reported();
+    let pos = LAST_POSITION.with(|p| p.get());
+    (!pos.is_none()).then_some(pos)
+}
+
+/// The engine with helper modules: built-in `rules/lib/*.rhai` and each policy folder's
+/// `lib/*.rhai`, by file stem. Scripts call them as `text::words(x)` (registered as static
+/// modules), or `import "text" as t;` inside a function. Nothing is read at run time.
+pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyError> {
+    let mut engine = base_engine();
+    let mut sources: Vec<(String, String, String)> = BUILTIN_LIBS
+        .iter()
+        .map(|(name, src)| {
+            (
+                name.to_string(),
+                format!("rules/lib/{name}.rhai"),
+                src.to_string(),
+            )
+        })
+        .collect();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir.join("lib")) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.retain(|p| p.extension().is_some_and(|x| x == "rhai"));
+        paths.sort();
+        for p in paths {
+            let origin = p.display().to_string();
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = std::fs::read_to_string(&p).map_err(|e| {
+                PolicyError::at(&origin, Position::NONE, format!("cannot read: {e}"))
+            })?;
+            if let Some((_, other, existing)) = sources.iter().find(|(n, ..)| *n == name) {
+                if *existing == source {
+                    continue; // the built-in folder itself (`sfpolicy test rules`)
+                }
+                return Err(PolicyError::at(
+                    &origin,
+                    Position::NONE,
+                    format!("helper module `{name}` is already defined by {other}"),
+                ));
+            }
+            sources.push((name, origin, source));
+        }
+    }
+    let mut resolver = StaticModuleResolver::new();
+    for (name, origin, source) in sources {
+        let ast = engine
+            .compile(&source)
+            .map_err(|e| PolicyError::at(&origin, e.position(), e.err_type().to_string()))?;
+        let module = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &engine)
+            .map_err(|e| PolicyError::from_eval(&origin, &e))?;
+        let module = rhai::Shared::new(module);
+        engine.register_static_module(name.as_str(), module.clone());
+        resolver.insert(name, (*module).clone());
+    }
+    engine.set_module_resolver(resolver);
+    Ok(engine)
+}

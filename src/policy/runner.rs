@@ -1,0 +1,165 @@
+//! Running policies over the org: every `check` call per component of its kinds and every
+//! `check_org`, in parallel, each in the sandbox with the policy's options.
+
+use super::engine::{locate_limit, CALL_BASELINE};
+use super::{api, Policy, PolicyError};
+use crate::analysis::Analysis;
+use crate::findings::Finding;
+use api::{ComponentRef, OrgRef};
+use rayon::prelude::*;
+use rhai::{CallFnOptions, Dynamic, Engine, Map, Scope};
+use std::sync::Arc;
+
+impl Policy {
+    fn call<A: rhai::FuncArgs + Clone>(
+        &self,
+        engine: &Engine,
+        name: &str,
+        args: A,
+    ) -> Result<(), PolicyError> {
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        CALL_BASELINE.with(|b| b.set(crate::alloc::thread_held()));
+        let result = engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut Scope::new(),
+            &self.ast,
+            name,
+            args.clone(),
+        );
+        let Err(e) = result else {
+            return Ok(());
+        };
+        let mut error = PolicyError::from_eval(&self.origin, &e);
+        if error.line == 0 && e.is_system_exception() {
+            // Rhai reports a limit at the call site, which for the entry point is nowhere. Run the
+            // call again, stepping, to learn where the script was when it hit the limit.
+            if let Some(pos) = locate_limit(&self.ast, name, args) {
+                error.line = pos.line().unwrap_or(0);
+                error.column = pos.position().unwrap_or(0);
+            }
+        }
+        Err(error)
+    }
+}
+
+/// A config value must have the type of the option's default.
+pub fn check_option_type(
+    key: &str,
+    default: &Dynamic,
+    node: &crate::config::toml_tree::Node,
+) -> Result<(), String> {
+    let value = toml_to_dynamic(node);
+    if value.type_id() != default.type_id() {
+        return Err(format!(
+            "option `{key}` takes {} (like its default `{default}`), found {}",
+            default.type_name(),
+            node.value.type_name()
+        ));
+    }
+    Ok(())
+}
+
+fn toml_to_dynamic(node: &crate::config::toml_tree::Node) -> Dynamic {
+    use crate::config::toml_tree::Value as V;
+    match &node.value {
+        V::String(s) | V::Datetime(s) => Dynamic::from(s.clone()),
+        V::Integer(i) => Dynamic::from(*i),
+        V::Float(f) => Dynamic::from(*f),
+        V::Boolean(b) => Dynamic::from(*b),
+        V::Array(items) => Dynamic::from_array(items.iter().map(toml_to_dynamic).collect()),
+        V::Table(t) => {
+            let mut m = Map::new();
+            for e in &t.entries {
+                m.insert(e.key.as_str().into(), toml_to_dynamic(&e.node));
+            }
+            Dynamic::from_map(m)
+        }
+    }
+}
+
+/// Defaults overlaid with the config's values.
+fn effective_options(policy: &Policy, config: &crate::config::Config) -> Arc<Map> {
+    let mut map: Map = policy
+        .options
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.clone()))
+        .collect();
+    if let Some(rule) = config.rule(&policy.id) {
+        for (key, node, _) in &rule.options {
+            map.insert(key.as_str().into(), toml_to_dynamic(node));
+        }
+    }
+    Arc::new(map)
+}
+
+/// Run every policy over the org. Components are checked in parallel; the result is sorted.
+pub fn run(
+    engine: &Engine,
+    policies: &[Policy],
+    analysis: &Arc<Analysis>,
+) -> Result<Vec<Finding>, PolicyError> {
+    crate::alloc::start_counting();
+    let org = &analysis.org;
+    let options: Vec<Arc<Map>> = policies
+        .iter()
+        .map(|p| effective_options(p, &analysis.config))
+        .collect();
+    let mut work: Vec<(usize, Option<usize>)> = Vec::new();
+    for (p, policy) in policies.iter().enumerate() {
+        if policy.has_check_org {
+            work.push((p, None));
+        }
+        if policy.check_arity.is_some() {
+            for (c, component) in org.components.iter().enumerate() {
+                if policy.kinds.contains(&component.kind) {
+                    work.push((p, Some(c)));
+                }
+            }
+        }
+    }
+    let org_ref = OrgRef(analysis.clone());
+    let batches: Vec<Vec<Finding>> = work
+        .par_iter()
+        .map(|&(p, c)| {
+            let policy = &policies[p];
+            api::set_options(options[p].clone());
+            api::set_current(Some(analysis.clone()));
+            let result = match c {
+                None => policy.call(engine, "check_org", (org_ref.clone(),)),
+                Some(c) => {
+                    let component = ComponentRef(org.components[c].clone());
+                    let outcome = if policy.check_arity == Some(2) {
+                        policy.call(engine, "check", (component, org_ref.clone()))
+                    } else {
+                        policy.call(engine, "check", (component,))
+                    };
+                    outcome.map_err(|mut e| {
+                        e.while_checking = Some(org.rel(org.components[c].file).to_string());
+                        e
+                    })
+                }
+            };
+            let reported = api::drain_reported();
+            api::set_current(None);
+            result?;
+            Ok(reported
+                .into_iter()
+                .map(|r| {
+                    let mut f = Finding::new(
+                        &policy.id,
+                        r.severity.unwrap_or(policy.severity),
+                        r.message,
+                        r.loc,
+                    );
+                    f.help = r.help;
+                    f.related = r.related;
+                    f.more_related = r.more_related;
+                    f
+                })
+                .collect())
+        })
+        .collect::<Result<_, PolicyError>>()?;
+    let mut findings: Vec<Finding> = batches.into_iter().flatten().collect();
+    crate::findings::sort(&mut findings, &org.sources);
+    Ok(findings)
+}

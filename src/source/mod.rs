@@ -1,0 +1,379 @@
+//! The files a run read, once: every line/column answer, every path shown to a user, and the
+//! text reports quote.
+//!
+//! Metadata bytes are parsed and dropped; the database keeps, per file, a line index and a
+//! content hash. A report that quotes source lines re-reads the file and checks the hash, so it
+//! never shows other text than was checked: a file changed since is said to be changed, not
+//! quoted. Small files the run holds as text anyway (`sfpolicy.toml`, `integrations.toml`) are
+//! kept as they were read.
+
+pub mod git;
+pub mod paths;
+
+pub use paths::{PathStyle, RepoPaths};
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// Index of a file in the [`SourceDb`].
+pub type FileId = u32;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// 1-based line and column (in characters); the end is exclusive (just after the element).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// Where each line starts, and whether the file is plain ASCII (then a column is a byte count).
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+    ascii: bool,
+    bom: bool,
+}
+
+impl LineIndex {
+    pub fn new(bytes: &[u8]) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1))
+                .collect(),
+            ascii: bytes.is_ascii(),
+            bom: bytes.starts_with(UTF8_BOM),
+        }
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte offset where a 0-based line starts (the end of the file past the last line).
+    pub fn line_start(&self, line: usize, len: usize) -> usize {
+        self.starts.get(line).map_or(len, |&s| s as usize)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line and character column of a byte offset. `text` is needed only for files with
+    /// non-ASCII bytes; without it the column counts bytes.
+    pub fn position(&self, text: Option<&str>, offset: usize) -> (usize, usize) {
+        let line = self.line_index(offset);
+        let start = self.starts.get(line).map_or(0, |&s| s as usize);
+        let offset = offset.max(start);
+        let column = match text {
+            Some(text) if !self.ascii => {
+                let end = floor_char_boundary(text, offset.min(text.len()));
+                let start = start.min(end);
+                // A byte-order mark is not a character anyone sees.
+                text[start..end]
+                    .trim_start_matches('\u{feff}')
+                    .chars()
+                    .count()
+            }
+            _ => {
+                let bom = if line == 0 && self.bom && offset >= 3 {
+                    3
+                } else {
+                    0
+                };
+                offset - start - bom
+            }
+        };
+        (line + 1, column + 1)
+    }
+}
+
+/// Largest char boundary at or before `i`.
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Smallest char boundary at or after `i`.
+pub fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The text of a file as reports see it.
+#[derive(Debug, Clone)]
+pub enum Text {
+    /// What was checked (verified against the content hash).
+    Checked(Arc<str>),
+    /// The file changed (or vanished) after it was checked: its text is not shown.
+    Changed,
+}
+
+/// One file a finding can point into: metadata, config, register.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Relative to the project root, forward slashes.
+    pub rel: String,
+    pub path: PathBuf,
+    /// A metadata file (counted in "files checked").
+    pub metadata: bool,
+    pub len: u64,
+    hash: u64,
+    lines: LineIndex,
+    text: OnceLock<Text>,
+}
+
+impl SourceFile {
+    /// A file whose bytes were read for parsing; the bytes are not kept.
+    pub fn from_bytes(rel: String, path: PathBuf, metadata: bool, bytes: &[u8]) -> SourceFile {
+        SourceFile {
+            rel,
+            path,
+            metadata,
+            len: bytes.len() as u64,
+            hash: content_hash(bytes),
+            lines: LineIndex::new(bytes),
+            text: OnceLock::new(),
+        }
+    }
+
+    /// A small file whose text the run holds anyway (config, register): kept as read.
+    pub fn from_text(rel: String, path: PathBuf, text: &str) -> SourceFile {
+        let file = SourceFile::from_bytes(rel, path, false, text.as_bytes());
+        let _ = file.text.set(Text::Checked(Arc::from(text)));
+        file
+    }
+
+    /// A file that could not be read: no text, no lines.
+    pub fn unreadable(rel: String, path: PathBuf, metadata: bool) -> SourceFile {
+        let file = SourceFile::from_bytes(rel, path, metadata, b"");
+        let _ = file.text.set(Text::Changed);
+        file
+    }
+
+    /// The text that was checked, re-read from disk and verified on first use.
+    pub fn text(&self) -> &Text {
+        self.text.get_or_init(|| match std::fs::read(&self.path) {
+            Ok(bytes) if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash => {
+                Text::Checked(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
+            }
+            _ => Text::Changed,
+        })
+    }
+
+    pub fn checked_text(&self) -> Option<&str> {
+        match self.text() {
+            Text::Checked(t) => Some(t),
+            Text::Changed => None,
+        }
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let text = if self.lines.ascii {
+            None
+        } else {
+            self.checked_text()
+        };
+        self.lines.position(text, offset)
+    }
+
+    pub fn span(&self, range: Range<usize>) -> Span {
+        let (line, column) = self.position(range.start);
+        let (end_line, end_column) = self.position(range.end.max(range.start));
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.lines.line_index(offset) + 1
+    }
+}
+
+/// A fast, well-distributed hash of a file's bytes: tells "what was checked" from "what is on
+/// disk now".
+fn content_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// Every file of a run.
+#[derive(Debug, Default)]
+pub struct SourceDb {
+    /// The project root (absolute when it exists).
+    pub root: PathBuf,
+    pub paths: RepoPaths,
+    files: Vec<SourceFile>,
+}
+
+impl SourceDb {
+    pub fn new(root: &Path) -> SourceDb {
+        SourceDb {
+            root: root.to_path_buf(),
+            paths: RepoPaths::discover(root),
+            files: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        (self.files.len() - 1) as FileId
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id as usize]
+    }
+
+    pub fn rel(&self, id: FileId) -> &str {
+        &self.get(id).rel
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (i as FileId, f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The file with this project-relative path.
+    pub fn find_rel(&self, rel: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.rel == rel)
+            .map(|i| i as FileId)
+    }
+
+    pub fn span(&self, id: FileId, range: Range<usize>) -> Span {
+        self.get(id).span(range)
+    }
+
+    /// Number of metadata files read (parsed or not).
+    pub fn metadata_file_count(&self) -> usize {
+        self.files.iter().filter(|f| f.metadata).count()
+    }
+
+    /// The path shown for a file in a report of this style.
+    pub fn display(&self, id: FileId, style: PathStyle) -> String {
+        self.paths.display(&self.get(id).rel, style)
+    }
+}
+
+/// codespan-reporting reads lines and columns through the database, so a rendered diagnostic and
+/// every other report agree on positions.
+pub struct CodespanFiles<'a> {
+    pub db: &'a SourceDb,
+    pub style: PathStyle,
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
+    type FileId = FileId;
+    type Name = String;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<String, codespan_reporting::files::Error> {
+        Ok(self.db.display(id, self.style))
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.db
+            .get(id)
+            .checked_text()
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.db.get(id).lines.line_index(byte_index))
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let file = self.db.get(id);
+        let len = file.len as usize;
+        if line_index >= file.lines.line_count() {
+            return Err(codespan_reporting::files::Error::LineTooLarge {
+                given: line_index,
+                max: file.lines.line_count().saturating_sub(1),
+            });
+        }
+        Ok(file.lines.line_start(line_index, len)..file.lines.line_start(line_index + 1, len))
+    }
+
+    fn column_number(
+        &'a self,
+        id: FileId,
+        _line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.db.get(id).position(byte_index).1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_skip_the_bom() {
+        let text = "ab\nçé<x>\n";
+        let index = LineIndex::new(text.as_bytes());
+        assert_eq!(index.position(Some(text), 0), (1, 1));
+        assert_eq!(index.position(Some(text), 3), (2, 1));
+        let x = text.find("<x>").unwrap();
+        assert_eq!(index.position(Some(text), x), (2, 3));
+        assert_eq!(index.position(Some(text), text.len()), (3, 1));
+
+        let bom = "\u{feff}<R/>";
+        let index = LineIndex::new(bom.as_bytes());
+        assert_eq!(index.position(Some(bom), 3), (1, 1));
+        let ascii_bom = [UTF8_BOM, b"<R/>"].concat();
+        let index = LineIndex::new(&ascii_bom);
+        assert_eq!(index.position(None, 3), (1, 1));
+    }
+
+    #[test]
+    fn a_file_changed_after_the_check_is_not_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.xml");
+        std::fs::write(&path, "<R>checked</R>\n").unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let file = SourceFile::from_bytes("a.xml".into(), path.clone(), true, &bytes);
+        std::fs::write(&path, "<R>edited!</R>\n").unwrap();
+        assert!(matches!(file.text(), Text::Changed));
+        assert_eq!(file.position(3), (1, 4), "positions come from the index");
+
+        let same = SourceFile::from_bytes("a.xml".into(), path.clone(), true, b"<R>edited!</R>\n");
+        assert_eq!(same.checked_text(), Some("<R>edited!</R>\n"));
+    }
+}
