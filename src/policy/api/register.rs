@@ -20,6 +20,18 @@ pub struct RegisterValue {
     pub loc: Loc,
 }
 
+impl RegisterRef {
+    /// The register as a whole: its first line, anchored as the file.
+    pub fn loc(&self) -> Option<Loc> {
+        self.0.register.as_ref().map(|r| Loc {
+            file: r.file,
+            start: 0,
+            end: 0,
+            anchor: crate::findings::Anchor::whole_file(),
+        })
+    }
+}
+
 impl RegisterEntryRef {
     fn entry(&self) -> &Entry {
         // A `RegisterEntryRef` is only made from a loaded register.

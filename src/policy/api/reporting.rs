@@ -92,6 +92,11 @@ pub fn loc_of(target: &Dynamic) -> RhaiResult<Loc> {
     if let Some(e) = target.read_lock::<RegisterEntryRef>() {
         return Ok(e.header_loc());
     }
+    if let Some(r) = target.read_lock::<super::register::RegisterRef>() {
+        if let Some(loc) = r.loc() {
+            return Ok(loc);
+        }
+    }
     Err(runtime_error(format!(
         "report() needs something located to point at (an Element, Component, FormulaRef, grant, register value or Location), got {}",
         target.type_name()
@@ -132,7 +137,7 @@ fn simple(target: &Dynamic, message: &str, help: Option<&str>) -> RhaiResult<()>
     Ok(())
 }
 
-const REPORT_KEYS: &[&str] = &["message", "help", "related", "about", "severity"];
+const REPORT_KEYS: &[&str] = &["message", "help", "related", "about", "anchor", "severity"];
 
 fn report_map(target: Dynamic, details: Map) -> RhaiResult<()> {
     let mut loc = loc_of(&target)?;
@@ -141,6 +146,7 @@ fn report_map(target: Dynamic, details: Map) -> RhaiResult<()> {
     let mut severity = None;
     let mut related: Vec<Related> = implied_related(&target).into_iter().collect();
     let mut more_related = 0;
+    let mut about = None;
     for (key, value) in details {
         match key.as_str() {
             "message" => message = Some(value.to_string()),
@@ -149,14 +155,11 @@ fn report_map(target: Dynamic, details: Map) -> RhaiResult<()> {
                 let text = value.to_string();
                 severity = Some(text.parse::<Severity>().map_err(runtime_error)?);
             }
-            "about" => {
-                // A subject telling this finding from others at the same place.
-                loc.anchor = if value.is_string() {
-                    loc.anchor.about(&value.to_string())
-                } else {
-                    loc.anchor.about_anchor(&loc_of(&value)?.anchor)
-                };
-            }
+            // A subject telling this finding from others at the same place.
+            "about" => about = Some(value),
+            // What the finding is about when that is not where it points: a component whose
+            // many grants are reported once, at the first of them.
+            "anchor" => loc.anchor = loc_of(&value)?.anchor,
             "related" => {
                 let items = value.try_cast::<Array>().ok_or_else(|| {
                     runtime_error("`related` must be an array of [target, message]")
@@ -184,6 +187,13 @@ fn report_map(target: Dynamic, details: Map) -> RhaiResult<()> {
                 )))
             }
         }
+    }
+    if let Some(subject) = about {
+        loc.anchor = if subject.is_string() {
+            loc.anchor.about(&subject.to_string())
+        } else {
+            loc.anchor.about_anchor(&loc_of(&subject)?.anchor)
+        };
     }
     let message = message.ok_or_else(|| runtime_error("report() needs a `message`"))?;
     push(Reported {
