@@ -90,7 +90,7 @@ pub fn text_loc(doc: &Document, file: FileId, node: NodeId, range: std::ops::Ran
         file,
         start,
         end,
-        anchor: doc.anchor(node).text(piece, occurrence),
+        anchor: doc.container_anchor(node).text(piece, occurrence),
     }
 }
 

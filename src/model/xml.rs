@@ -452,6 +452,16 @@ impl Document {
     /// it from its siblings (`PermissionSet[Talkdesk]/fieldPermissions[Lead.Email]`). Positions
     /// never enter it, so it survives reindenting and reordering.
     pub fn anchor(&self, node: NodeId) -> Anchor {
+        self.anchor_with(node, true)
+    }
+
+    /// The anchor of an element whose text is addressed piece by piece (a formula, a list of
+    /// URLs): named like any ancestor, not by its whole value.
+    pub fn container_anchor(&self, node: NodeId) -> Anchor {
+        self.anchor_with(node, false)
+    }
+
+    fn anchor_with(&self, node: NodeId, value_names_leaf: bool) -> Anchor {
         let mut chain = Vec::new();
         let mut cur = node;
         while let Some(parent) = self.parent(cur) {
@@ -461,7 +471,7 @@ impl Document {
         let mut anchor = Anchor::root(self.name(cur), &self.root_name);
         for &n in chain.iter().rev() {
             // The element itself is named by its value too: a changed value is another finding.
-            let key = if n == node && !self.has_children(n) {
+            let key = if value_names_leaf && n == node && !self.has_children(n) {
                 Some(self.text(n).trim().to_string())
             } else {
                 self.anchor_key(n)
