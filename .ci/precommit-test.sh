@@ -15,6 +15,8 @@ python3 -m venv "$work/venv"
 export PRE_COMMIT_HOME="$work/cache"
 export CARGO_TARGET_DIR="$repo/target"   # reuse this checkout's build of the hook
 precommit="$work/venv/bin/pre-commit"
+# pre-commit brings PyYAML: check the action and hook definitions' structure with it.
+(cd "$repo" && "$work/venv/bin/python" .ci/check-action.py)
 
 # A new git project with the hook configured; prints its path.
 new_project() {
