@@ -15,7 +15,11 @@ fn git(dir: &Path, args: &[&str]) {
         .args(args)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn repo(files: &[File]) -> tempfile::TempDir {
@@ -38,7 +42,12 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
         .args(args)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["findings"]
         .as_array()
@@ -53,14 +62,19 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
         .collect()
 }
 
-const GROUP: &str = "force-app/main/default/permissionsetgroups/Warehouse_Integration.permissionsetgroup-meta.xml";
+const GROUP: &str =
+    "force-app/main/default/permissionsetgroups/Warehouse_Integration.permissionsetgroup-meta.xml";
 const MEMBER: &str = "force-app/main/default/permissionsets/Warehouse_Base.permissionset-meta.xml";
 
 /// A group that is an integration identity (its name), whose member is not.
 fn group_org() -> Vec<File> {
     vec![
         permission_set_group("Warehouse_Integration", &["Warehouse_Base"]),
-        permission_set("Warehouse_Base", "Warehouse base access", &object_permission("Account", false)),
+        permission_set(
+            "Warehouse_Base",
+            "Warehouse base access",
+            &object_permission("Account", false),
+        ),
         bad_app_file(),
     ]
 }
@@ -78,7 +92,11 @@ fn grant_modify_all_data(dir: &Path) {
     let (path, text) = permission_set(
         "Warehouse_Base",
         "Warehouse base access",
-        &[object_permission("Account", false), user_permission("ModifyAllData")].join("\n"),
+        &[
+            object_permission("Account", false),
+            user_permission("ModifyAllData"),
+        ]
+        .join("\n"),
     );
     write(dir.join(path), text);
 }
@@ -103,12 +121,21 @@ fn editing_a_member_reports_the_group_finding_through_changed_since_and_staged()
     let dir = repo(&group_org());
     grant_modify_all_data(dir.path());
     let found = findings(dir.path(), &["--changed-since", "HEAD"]);
-    assert!(found.contains(&("integration-admin-permission".into(), GROUP.into())), "{found:?}");
-    assert!(!found.iter().any(|(r, _)| r == "connected-app-full-scope"), "{found:?}");
+    assert!(
+        found.contains(&("integration-admin-permission".into(), GROUP.into())),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(r, _)| r == "connected-app-full-scope"),
+        "{found:?}"
+    );
 
     git(dir.path(), &["add", "-A"]);
     let found = findings(dir.path(), &["--staged"]);
-    assert!(found.contains(&("integration-admin-permission".into(), GROUP.into())), "{found:?}");
+    assert!(
+        found.contains(&("integration-admin-permission".into(), GROUP.into())),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -117,18 +144,34 @@ fn an_unrelated_change_reports_nothing_of_the_group() {
     grant_modify_all_data(dir.path());
     git(dir.path(), &["commit", "-qam", "grant"]);
     let (path, text) = bad_app_file();
-    write(dir.path().join(&path), text.replace("Unrelated", "Unrelated app"));
+    write(
+        dir.path().join(&path),
+        text.replace("Unrelated", "Unrelated app"),
+    );
     let found = findings(dir.path(), &["--changed-since", "HEAD"]);
-    assert!(found.iter().any(|(r, _)| r == "connected-app-full-scope"), "{found:?}");
-    assert!(!found.iter().any(|(r, _)| r == "integration-admin-permission"), "{found:?}");
+    assert!(
+        found.iter().any(|(r, _)| r == "connected-app-full-scope"),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(r, _)| r == "integration-admin-permission"),
+        "{found:?}"
+    );
 }
 
-const RULE: &str = "force-app/main/default/objects/Account/validationRules/Locked.validationRule-meta.xml";
+const RULE: &str =
+    "force-app/main/default/objects/Account/validationRules/Locked.validationRule-meta.xml";
 
 fn permission_org() -> Vec<File> {
     vec![
         custom_permission("Bypass_Validation"),
-        validation_rule("Account", "Locked", "AND(NOT($Permission.Bypass_Validation), ISCHANGED(Name))"),
+        validation_rule(
+            "Account",
+            "Locked",
+            "AND(NOT($Permission.Bypass_Validation), ISCHANGED(Name))",
+        ),
     ]
 }
 
@@ -152,7 +195,11 @@ fn deleting_a_referenced_custom_permission_is_caught() {
 
 #[test]
 fn a_connected_app_that_makes_a_permission_set_an_identity_reports_the_permission_set() {
-    let ps = permission_set("Vendor_Access", "Vendor access", &user_permission("ModifyAllData"));
+    let ps = permission_set(
+        "Vendor_Access",
+        "Vendor access",
+        &user_permission("ModifyAllData"),
+    );
     let dir = repo(&[ps.clone(), app_running_as("Vendor", "int_vendor@acme.test")]);
     // Pre-authorize the permission set: it becomes an integration identity.
     let (path, text) = app_running_as("Vendor", "int_vendor@acme.test");
@@ -192,12 +239,18 @@ fn json_lists_the_inputs_of_incremental_findings() {
         .iter()
         .map(|i| i.as_str().unwrap())
         .collect();
-    assert!(inputs.contains(&"PermissionSet:warehouse_base"), "{inputs:?}");
+    assert!(
+        inputs.contains(&"PermissionSet:warehouse_base"),
+        "{inputs:?}"
+    );
     let related: Vec<&str> = group["related"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["file"].as_str().unwrap())
         .collect();
-    assert!(related.contains(&MEMBER), "the member's grant is a related location: {related:?}");
+    assert!(
+        related.contains(&MEMBER),
+        "the member's grant is a related location: {related:?}"
+    );
 }

@@ -68,7 +68,9 @@ fn machine_formats_point_at_files_that_exist_from_the_repository_root() {
         assert!(uri.starts_with("salesforce/force-app/"), "{uri}");
         assert!(exists(uri), "{uri} exists from the repository root");
     }
-    let base = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap();
+    let base = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
     let repo_uri = format!("{}/", std::fs::canonicalize(root).unwrap().display());
     assert!(base.ends_with(&repo_uri), "{base} is the repository root");
     assert_eq!(run0["automationDetails"]["id"], "sfpolicy/salesforce/");
@@ -99,7 +101,10 @@ fn machine_formats_point_at_files_that_exist_from_the_repository_root() {
     }
 
     let (_, junit, _) = run(root, &["check", "--format", "junit", "salesforce"]);
-    assert!(junit.contains("classname=\"salesforce/force-app/"), "{junit}");
+    assert!(
+        junit.contains("classname=\"salesforce/force-app/"),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -110,7 +115,9 @@ fn human_paths_are_relative_to_the_current_directory() {
         &["check", "--color", "never", "../salesforce"],
     );
     assert!(
-        out.contains("../salesforce/force-app/main/default/connectedApps/Vendor.connectedApp-meta.xml"),
+        out.contains(
+            "../salesforce/force-app/main/default/connectedApps/Vendor.connectedApp-meta.xml"
+        ),
         "{out}"
     );
 }
@@ -147,7 +154,9 @@ fn sarif_follows_the_configured_severity() {
     );
     let (_, sarif, _) = run(&project, &["check", "--format", "sarif"]);
     let doc: Value = serde_json::from_str(&sarif).unwrap();
-    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap().clone();
     let full = rule("connected-app-full-scope");
     assert_eq!(full["defaultConfiguration"]["level"], "error");
@@ -171,29 +180,45 @@ fn sarif_follows_the_configured_severity() {
 fn a_tool_error_still_writes_a_valid_sarif_and_json_file() {
     let repo = monorepo();
     let project = repo.path().join("salesforce");
-    common::write(project.join("sfpolicy.toml"), "[rules]\nno-such-rule = \"off\"\n");
+    common::write(
+        project.join("sfpolicy.toml"),
+        "[rules]\nno-such-rule = \"off\"\n",
+    );
     for format in ["sarif", "json"] {
         let out_file = repo.path().join(format!("out.{format}"));
         let (code, stdout, stderr) = run(
             &project,
-            &["check", "--format", format, "--output", out_file.to_str().unwrap()],
+            &[
+                "check",
+                "--format",
+                format,
+                "--output",
+                out_file.to_str().unwrap(),
+            ],
         );
         assert_eq!(code, 2, "{stderr}");
         assert!(stdout.is_empty());
         assert!(stderr.contains("unknown rule `no-such-rule`"), "{stderr}");
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
         if format == "sarif" {
             assert_eq!(doc["version"], "2.1.0");
             let invocation = &doc["runs"][0]["invocations"][0];
             assert_eq!(invocation["executionSuccessful"], false);
             let note = &invocation["toolExecutionNotifications"][0];
             assert_eq!(note["level"], "error");
-            assert!(note["message"]["text"].as_str().unwrap().contains("no-such-rule"));
+            assert!(note["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("no-such-rule"));
             let region = &note["locations"][0]["physicalLocation"]["region"];
             assert_eq!(region["startLine"], 2);
             assert_eq!(doc["runs"][0]["results"], serde_json::json!([]));
         } else {
-            assert!(doc["error"]["message"].as_str().unwrap().contains("no-such-rule"));
+            assert!(doc["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no-such-rule"));
             assert_eq!(doc["error"]["location"]["line"], 2);
         }
     }
