@@ -140,7 +140,77 @@ fn credential_item(a: &Analysis, c: &Arc<Component>) -> Item {
     }
 }
 
-pub fn collect(a: &Analysis) -> Vec<Item> {
+/// One piece of evidence, located.
+#[derive(Debug, Serialize)]
+pub struct EvidenceItem {
+    /// `register`, `app`, `licence`, `api-only`, `glob`, `name`, `platform`.
+    pub kind: &'static str,
+    pub text: String,
+    pub strong: bool,
+    /// `file:line` where it is written (repository-relative inside git).
+    pub location: Option<String>,
+}
+
+/// Why a profile, permission set or group counts as an integration identity.
+#[derive(Debug, Serialize)]
+pub struct IdentityItem {
+    pub kind: String,
+    pub name: String,
+    pub file: String,
+    /// `strong` (the metadata or the team says so), `weak` (hints only: integration-only errors
+    /// are not raised), or `platform` (Salesforce's own, checked only beyond its design).
+    pub evidence_strength: &'static str,
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// The inventory: apps and credentials, and the integration identities with their evidence.
+#[derive(Debug, Serialize)]
+pub struct Inventory {
+    pub integrations: Vec<Item>,
+    pub identities: Vec<IdentityItem>,
+}
+
+fn identities(a: &Analysis, style: crate::source::PathStyle) -> Vec<IdentityItem> {
+    let sources = &a.org.sources;
+    a.identities
+        .iter()
+        .map(|id| IdentityItem {
+            kind: id.component.kind.as_str().to_string(),
+            name: id.component.name.clone(),
+            file: sources.display(id.component.file, style),
+            evidence_strength: if id.platform.is_some() {
+                "platform"
+            } else if id.strong() {
+                "strong"
+            } else {
+                "weak"
+            },
+            evidence: id
+                .evidence
+                .iter()
+                .map(|e| EvidenceItem {
+                    kind: e.kind.as_str(),
+                    text: e.text.clone(),
+                    strong: e.strong,
+                    location: e.loc.as_ref().map(|l| {
+                        let span = sources.span(l.file, l.start..l.end);
+                        format!("{}:{}", sources.display(l.file, style), span.line)
+                    }),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Everything the inventory shows; paths in the given style.
+pub fn collect(a: &Analysis, style: crate::source::PathStyle) -> Inventory {
+    Inventory {
+        integrations: collect_apps(a),
+        identities: identities(a, style),
+    }
+}
+
+fn collect_apps(a: &Analysis) -> Vec<Item> {
     let mut items = Vec::new();
     for app in a.org.of_kind(Kind::ConnectedApp) {
         items.push(app_item(a, app));
@@ -164,8 +234,43 @@ fn or_dash(s: &str) -> &str {
     }
 }
 
-/// A plain table for people.
-pub fn render_table(items: &[Item]) -> String {
+/// A plain table for people, then each identity with its evidence.
+pub fn render_table(inventory: &Inventory) -> String {
+    let mut out = render_apps(&inventory.integrations);
+    out.push_str("\nINTEGRATION IDENTITIES (why each one is)\n");
+    if inventory.identities.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for id in &inventory.identities {
+        let _ = writeln!(
+            out,
+            "\n{} {} [{} evidence]  {}",
+            id.kind, id.name, id.evidence_strength, id.file
+        );
+        for e in &id.evidence {
+            let strength = if e.strong { "" } else { " (weak)" };
+            let at = e
+                .location
+                .as_deref()
+                .map(|l| format!("  ({l})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  - {}{strength}: {}{at}", e.kind, e.text);
+        }
+    }
+    let weak = inventory
+        .identities
+        .iter()
+        .filter(|i| i.evidence_strength == "weak")
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{} integration identities; {weak} rest on hints alone (their findings are warnings, never errors)",
+        inventory.identities.len()
+    );
+    crate::report::escape::escape_block(&out)
+}
+
+fn render_apps(items: &[Item]) -> String {
     let rows: Vec<[String; 5]> = items
         .iter()
         .map(|i| {
@@ -230,10 +335,11 @@ pub fn render_table(items: &[Item]) -> String {
     out
 }
 
-pub fn render_json(items: &[Item]) -> String {
+pub fn render_json(inventory: &Inventory) -> String {
     let doc = serde_json::json!({
         "tool": {"name": "sfpolicy", "version": env!("CARGO_PKG_VERSION")},
-        "integrations": items,
+        "integrations": inventory.integrations,
+        "identities": inventory.identities,
     });
     serde_json::to_string_pretty(&doc).expect("serializable") + "\n"
 }

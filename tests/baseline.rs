@@ -81,6 +81,19 @@ fn integration_ps(name: &str, body: &str) -> File {
     permission_set(name, &format!("{name} access for the warehouse sync"), body)
 }
 
+/// One of Salesforce's own integration profiles, as Salesforce provisions it.
+fn platform_profile(name: &str, licence: &str) -> File {
+    let (path, text) = profile(name, &user_permission("ApiUserOnly"));
+    (
+        path,
+        text.replace("<custom>true</custom>", "<custom>false</custom>")
+            .replace(
+                "<userLicense>Salesforce</userLicense>",
+                &format!("<userLicense>{licence}</userLicense>"),
+            ),
+    )
+}
+
 fn register(entries: &[String]) -> File {
     (
         "integrations.toml".into(),
@@ -202,13 +215,21 @@ fn cases() -> Vec<Case> {
             rule: "integration-fls-broad",
             base: vec![integration_ps(
                 "Sync_Integration",
-                &editable_fields("Account", 12),
+                &[
+                    object_permission("Account", false),
+                    editable_fields("Account", 12),
+                ]
+                .join("\n"),
             )],
             // Another object over the limit.
             second: vec![Edit::Replace(
                 ps_path("Sync_Integration"),
                 "</PermissionSet>".into(),
-                format!("{}\n</PermissionSet>", editable_fields("Contact", 12)),
+                format!(
+                    "{}\n{}\n</PermissionSet>",
+                    object_permission("Contact", false),
+                    editable_fields("Contact", 12)
+                ),
             )],
         },
         Case {
@@ -310,6 +331,17 @@ fn cases() -> Vec<Case> {
             second: vec![Edit::Write(app_running_as(
                 "Other",
                 "integration@acme.test",
+            ))],
+        },
+        Case {
+            rule: "platform-identity",
+            base: vec![platform_profile(
+                "Analytics Cloud Integration User",
+                "Analytics Cloud Integration User",
+            )],
+            second: vec![Edit::Write(platform_profile(
+                "B2BMA Integration User",
+                "B2BMA Integration User",
             ))],
         },
         Case {

@@ -440,3 +440,130 @@ fn forceignore_applies_when_checking_a_sub_folder() {
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     assert!(findings(&run.json()).is_empty());
 }
+
+/// Findings (rule, file) of a JSON run over `root`.
+fn rules_and_files(root: &Path) -> Vec<(String, String, String)> {
+    let run = run_in(
+        root,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-forceignore",
+        ],
+    );
+    run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn decomposed_permission_set_parts_are_read_or_reported_never_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let ps = "force-app/main/default/permissionsets";
+    write(
+        dir.path().join("sfdx-project.json"),
+        r#"{"packageDirectories":[{"path":"force-app"}]}"#,
+    );
+    // A set with a part of a kind sfpolicy does not know.
+    write(
+        dir.path()
+            .join(format!("{ps}/Claims/Claims.permissionset-meta.xml")),
+        "<PermissionSet><label>Claims</label></PermissionSet>",
+    );
+    write(
+        dir.path().join(format!(
+            "{ps}/Claims/agentAccesses/Bot.agentAccess-meta.xml"
+        )),
+        "<AgentAccess/>",
+    );
+    // Parts whose set file is missing.
+    write(
+        dir.path().join(format!("{ps}/Orphan/Orphan.userPermission-meta.xml")),
+        "<PermissionSet><userPermissions><enabled>true</enabled><name>ModifyAllData</name></userPermissions></PermissionSet>",
+    );
+    // A part whose root does not match its layout.
+    write(
+        dir.path().join(format!(
+            "{ps}/Claims/objectSettings/Account.objectSettings-meta.xml"
+        )),
+        "<Profile/>",
+    );
+    let found = rules_and_files(dir.path());
+    let has = |rule: &str, file: &str, words: &str| {
+        found
+            .iter()
+            .any(|(r, f, m)| r == rule && f.ends_with(file) && m.contains(words))
+    };
+    assert!(
+        has(
+            "unread-metadata",
+            "agentAccesses/Bot.agentAccess-meta.xml",
+            "does not know this kind of part"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            "unread-metadata",
+            "Orphan/Orphan.userPermission-meta.xml",
+            "Orphan.permissionset-meta.xml is missing"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            "invalid-metadata",
+            "objectSettings/Account.objectSettings-meta.xml",
+            "must have a <PermissionSet> root"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn workflow_rules_are_components_in_every_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path().join("sfdx-project.json"),
+        r#"{"packageDirectories":[{"path":"force-app"}]}"#,
+    );
+    let rule = |name: &str| {
+        format!("<rules><fullName>{name}</fullName><active>true</active><formula>$Profile.Name = \"Integration\"</formula></rules>")
+    };
+    write(
+        dir.path()
+            .join("force-app/main/default/workflows/Case.workflow-meta.xml"),
+        format!("<Workflow>{}{}</Workflow>", rule("A"), rule("B")),
+    );
+    write(
+        dir.path().join("src/workflows/Lead.workflow"),
+        format!("<Workflow>{}</Workflow>", rule("C")),
+    );
+    write(
+        dir.path().join("force-app/main/default/workflows/Task/workflowRules/D.workflowRule-meta.xml"),
+        "<WorkflowRule><fullName>D</fullName><active>true</active><formula>$Profile.Name = \"X\"</formula></WorkflowRule>",
+    );
+    let found = rules_and_files(dir.path());
+    let names: Vec<&str> = found
+        .iter()
+        .filter(|(r, ..)| r == "bypass-by-identity")
+        .map(|(_, _, m)| m.split_whitespace().nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Case.A", "Case.B", "Task.D", "Lead.C"],
+        "{found:#?}"
+    );
+}

@@ -82,6 +82,61 @@ fn example_org_inventory_marks_the_shared_user() {
 }
 
 #[test]
+fn example_org_inventory_shows_each_identity_and_its_evidence() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org");
+    let out = Command::cargo_bin("sfpolicy")
+        .unwrap()
+        .args(["inventory", "--format", "json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = json["identities"].as_array().unwrap();
+    let talkdesk = ids
+        .iter()
+        .find(|i| i["name"] == "Talkdesk_Integration")
+        .expect("Talkdesk_Integration is an identity");
+    assert_eq!(talkdesk["evidence_strength"], "strong");
+    let evidence = talkdesk["evidence"].as_array().unwrap();
+    let register = evidence.iter().find(|e| e["kind"] == "register").unwrap();
+    assert!(register["location"]
+        .as_str()
+        .unwrap()
+        .ends_with("integrations.toml:14"));
+    let app = evidence.iter().find(|e| e["kind"] == "app").unwrap();
+    assert_eq!(app["strong"], true, "client credentials: a system signs in");
+    assert!(app["text"].as_str().unwrap().contains("Talkdesk"));
+    let name = evidence.iter().find(|e| e["kind"] == "name").unwrap();
+    assert_eq!(name["strong"], false, "a name is a hint");
+    // The ETL set is pre-authorized by an app people sign in to: weak on its own.
+    let etl = ids.iter().find(|i| i["name"] == "ETL_Full_Access").unwrap();
+    let app = etl["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "app")
+        .unwrap();
+    assert_eq!(app["strong"], false);
+    // And the human table says the same.
+    let out = Command::cargo_bin("sfpolicy")
+        .unwrap()
+        .arg("inventory")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("PermissionSet Talkdesk_Integration [strong evidence]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  - register: the register entry for Talkdesk names it"),
+        "{text}"
+    );
+}
+
+#[test]
 fn drafted_register_parses_and_is_reported_incomplete() {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org");

@@ -106,8 +106,8 @@ impl Analysis {
                 }
             }
             if let Some(identity) = self.identity(c) {
-                for reason in &identity.reasons {
-                    if let Some(loc) = &reason.loc {
+                for evidence in &identity.evidence {
+                    if let Some(loc) = &evidence.loc {
                         out.push(rel(loc.file));
                     }
                 }
@@ -127,7 +127,11 @@ impl Analysis {
             }
             if matches!(
                 c.kind,
-                Kind::ValidationRule | Kind::Flow | Kind::CustomObject
+                Kind::ValidationRule
+                    | Kind::Flow
+                    | Kind::CustomObject
+                    | Kind::Workflow
+                    | Kind::WorkflowRule
             ) {
                 permission_names(c, &self.org.namespace, out);
             }

@@ -371,7 +371,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
     for w in &warnings {
         note(&format!("warning: {w}"));
     }
-    let items = crate::inventory::collect(&analysis);
+    let style = match args.format {
+        Format::Human => crate::source::PathStyle::Human,
+        _ => crate::source::PathStyle::Repository,
+    };
+    let inventory = crate::inventory::collect(&analysis, style);
     if args.write_register {
         let path = analysis.org.root.join(crate::config::register::FILE_NAME);
         if path.exists() {
@@ -380,13 +384,16 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
                 path.display()
             )));
         }
-        std::fs::write(&path, crate::inventory::draft_register(&items))
-            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
+        std::fs::write(
+            &path,
+            crate::inventory::draft_register(&inventory.integrations),
+        )
+        .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
         eprintln!("wrote a draft register to {}", path.display());
     }
     let text = match args.format {
-        Format::Human => crate::inventory::render_table(&items),
-        Format::Json => crate::inventory::render_json(&items),
+        Format::Human => crate::inventory::render_table(&inventory),
+        Format::Json => crate::inventory::render_json(&inventory),
         _ => return Err(ToolError::new("inventory supports --format human or json")),
     };
     write_output(args.output.as_ref(), &text)?;

@@ -27,7 +27,7 @@ pub const TEMPLATE: &str = r#"# sfpolicy configuration. Every key is optional; s
 # register = "integrations.toml"        # the integration register (default)
 # permission-sets = ["*_Integration"]   # globs marking integration identities
 # profiles = ["*Integration*"]
-# name-words = ["integration", "integrations", "api", "int", "connector"]   # default
+# name-words = ["integration", "api", "int", "connector", "migration", "etl", "sync", "middleware", "svc", "service account", "api user"]   # default; plurals match too
 
 [policies]
 # paths = ["policies"]                  # folders of custom .rhai policies
@@ -102,8 +102,22 @@ pub fn name_glob(pattern: &str) -> Result<GlobMatcher, String> {
         .map_err(|e| format!("bad glob `{pattern}`: {e}"))
 }
 
-/// Default `[integrations] name-words`.
-pub const DEFAULT_NAME_WORDS: &[&str] = &["integration", "integrations", "api", "int", "connector"];
+/// Default `[integrations] name-words`: words (and phrases) that mark a profile or permission set
+/// as a *possible* integration identity when its API name contains them (weak evidence; see
+/// `analysis::names` for how names are split and plurals matched).
+pub const DEFAULT_NAME_WORDS: &[&str] = &[
+    "integration",
+    "api",
+    "int",
+    "connector",
+    "migration",
+    "etl",
+    "sync",
+    "middleware",
+    "svc",
+    "service account",
+    "api user",
+];
 
 impl Default for Config {
     fn default() -> Self {
@@ -556,7 +570,7 @@ mod template_tests {
             .join("\n");
         let c = super::Config::parse(&uncommented)
             .unwrap_or_else(|e| panic!("{}: {uncommented}", e.message));
-        assert_eq!(c.identity_name_words.len(), 5);
+        assert_eq!(c.identity_name_words.len(), super::DEFAULT_NAME_WORDS.len());
         assert_eq!(c.waivers.len(), 1);
     }
 }

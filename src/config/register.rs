@@ -78,6 +78,55 @@ pub const EDITIONS: &[&str] = &[
     "group",
 ];
 
+/// Keys that must reach a person or a team.
+pub const CONTACT_KEYS: &[&str] = &["owner", "support-contact", "error-owner", "alerts"];
+
+/// A value that only looks like a contact: the reserved example domains (`example.com`,
+/// `example.org`, `example.net`, and the `.example`, `.test`, `.invalid` and `.localhost`
+/// top-level domains, RFC 2606), mailboxes nobody reads (`none@`, `noreply@`, `no-reply@`,
+/// `test@`), and fill-ins (`changeme`, `tbd`, `todo`, `n/a`, `none`, `xxx`).
+pub fn is_placeholder_contact(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    const FILL_INS: &[&str] = &[
+        "changeme",
+        "change-me",
+        "change me",
+        "tbd",
+        "todo",
+        "n/a",
+        "na",
+        "none",
+        "xxx",
+        "?",
+        "-",
+    ];
+    if FILL_INS.contains(&t.as_str()) || t.contains("changeme") {
+        return true;
+    }
+    let Some((local, domain)) = t.rsplit_once('@') else {
+        return false;
+    };
+    let domain = domain.trim_end_matches('.');
+    let reserved_domain = ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|tld| domain.ends_with(tld))
+        || ["example", "test", "invalid", "localhost"].contains(&domain);
+    let nobody = [
+        "none",
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "do-not-reply",
+        "test",
+        "changeme",
+    ]
+    .contains(&local);
+    reserved_domain || nobody
+}
+
 #[derive(Debug, Clone)]
 pub struct Field {
     pub key: String,
@@ -134,21 +183,28 @@ impl Entry {
         self.text("license").unwrap_or("integration")
     }
 
-    /// Required keys this entry lacks (or leaves empty).
-    pub fn missing(&self) -> Vec<&'static str> {
-        let mut missing: Vec<&'static str> = REQUIRED_KEYS
+    /// Required keys this entry lacks, leaves empty, or fills with a placeholder contact.
+    pub fn missing(&self) -> Vec<String> {
+        let mut missing: Vec<String> = REQUIRED_KEYS
             .iter()
-            .copied()
             .filter(|k| !self.has(k))
+            .map(|k| k.to_string())
             .collect();
+        for key in CONTACT_KEYS {
+            if let Some(text) = self.text(key) {
+                if is_placeholder_contact(text) {
+                    missing.push(format!("{key} (`{text}` is a placeholder, not a contact)"));
+                }
+            }
+        }
         if self.text("auth").is_some_and(|a| a.starts_with("oauth")) && !self.has("connected-app") {
-            missing.push("connected-app");
+            missing.push("connected-app".into());
         }
         if !self.has("permission-sets") && !self.has("profile") {
-            missing.push("permission-sets or profile");
+            missing.push("permission-sets or profile".into());
         }
         if self.license() == "shared" && !self.has("review-by") {
-            missing.push("review-by (required when license = \"shared\")");
+            missing.push("review-by (required when license = \"shared\")".into());
         }
         missing
     }
@@ -293,7 +349,7 @@ mod tests {
 system = "Talkdesk"
 user = "int_talkdesk@company.com"
 owner = "Telephony team"
-support-contact = "support@talkdesk.example"
+support-contact = "support@talkdesk.com"
 auth = "oauth-client-credentials"
 connected-app = "Talkdesk"
 permission-sets = ["Talkdesk_Integration"]
@@ -322,8 +378,8 @@ license = "shared"
             r.entries[0].missing()
         );
         let missing = r.entries[1].missing();
-        assert!(missing.contains(&"owner"));
-        assert!(missing.contains(&"connected-app"));
+        assert!(missing.iter().any(|m| m == "owner"));
+        assert!(missing.iter().any(|m| m == "connected-app"));
         assert!(missing.iter().any(|m| m.starts_with("review-by")));
         let span = r.entries[1].field("user").unwrap().key_span.clone();
         assert_eq!(&GOOD[span], "user");
@@ -331,6 +387,40 @@ license = "shared"
         // An entry's span is its `[[integration]]` header.
         assert_eq!(&GOOD[r.entries[1].span.clone()], "[[integration]]");
         assert!(r.entries[1].span.start > r.entries[0].span.start);
+    }
+
+    #[test]
+    fn placeholder_contacts_are_not_contacts() {
+        for placeholder in [
+            "support@talkdesk.example",
+            "ops@example.com",
+            "ops@mail.example.org",
+            "team@acme.test",
+            "a@b.invalid",
+            "noreply@talkdesk.com",
+            "none@acme.com",
+            "test@acme.com",
+            "changeme",
+            "CHANGEME@acme.com",
+            "TBD",
+        ] {
+            assert!(is_placeholder_contact(placeholder), "{placeholder}");
+        }
+        for real in [
+            "support@talkdesk.com",
+            "Telephony team",
+            "#telephony-alerts",
+            "examples@acme.com",
+            "tester@acme.com",
+        ] {
+            assert!(!is_placeholder_contact(real), "{real}");
+        }
+        let text = GOOD.replace("support@talkdesk.com", "noreply@talkdesk.com");
+        let r = Register::parse(&text).unwrap();
+        assert_eq!(
+            r.entries[0].missing(),
+            ["support-contact (`noreply@talkdesk.com` is a placeholder, not a contact)"]
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct DiscoveredFile {
     pub kind: Kind,
     /// Component API name from the path (`Account.Phone_Required` for object children).
     pub name: String,
+    /// A part of a decomposed permission set (`name` is the set).
+    pub part: Option<PermissionSetPart>,
 }
 
 #[derive(Debug, Default)]
@@ -118,7 +120,7 @@ pub fn discover(root: &Path, options: &Options) -> Project {
             if file_type.is_file() || file_type.is_symlink() {
                 let path = entry.into_path();
                 let rel = relative(root, &path);
-                if let Some((kind, name)) = classify(&rel) {
+                if let Some(Classified { kind, name, part }) = classify_file(&rel) {
                     if file_type.is_symlink() {
                         // Never followed: a link could pull files from outside the project.
                         lock(&found).1.push(Unread {
@@ -132,6 +134,7 @@ pub fn discover(root: &Path, options: &Options) -> Project {
                             rel,
                             kind,
                             name,
+                            part,
                         });
                     }
                 }
@@ -198,10 +201,147 @@ pub fn relative(root: &Path, path: &Path) -> String {
     slashes(path.strip_prefix(root).unwrap_or(path))
 }
 
+/// A file of a decomposed permission set (`sourceBehaviorOptions`, `salesforce-metadata.md` §1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermissionSetPart {
+    /// `decomposePermissionSetBeta2`: `<PS>.userPermission-meta.xml`,
+    /// `objectSettings/<Obj>.objectSettings-meta.xml`: a `<PermissionSet>` root (no namespace)
+    /// holding some of the set's elements.
+    Elements,
+    /// `decomposePermissionSetBeta`: `fieldPermissions/<Obj>.<Field>.fieldPermission-meta.xml`: one
+    /// entry per file, its root (`<FieldPermission>`) standing for the element (`fieldPermissions`).
+    Entry {
+        element: &'static str,
+        root: &'static str,
+    },
+    /// Under `permissionsets/<PS>/` with a `-meta.xml` suffix sfpolicy does not know: reported as
+    /// `unread-metadata`, never skipped silently.
+    Unknown,
+}
+
+/// What a path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    pub kind: Kind,
+    /// Component API name (`Account.Phone_Required`; a decomposed part: its permission set).
+    pub name: String,
+    pub part: Option<PermissionSetPart>,
+}
+
+/// Beta (first version) decomposition: folder, file suffix and root element of each entry kind.
+const DECOMPOSED_ENTRIES: &[(&str, &str, &str)] = &[
+    (
+        "applicationVisibilities",
+        "applicationVisibility",
+        "ApplicationVisibility",
+    ),
+    ("classAccesses", "classAccess", "ClassAccess"),
+    (
+        "customMetadataTypeAccesses",
+        "customMetadataTypeAccess",
+        "CustomMetadataTypeAccess",
+    ),
+    ("customPermissions", "customPermission", "CustomPermission"),
+    (
+        "customSettingAccesses",
+        "customSettingAccess",
+        "CustomSettingAccess",
+    ),
+    (
+        "externalCredentialPrincipalAccesses",
+        "externalCredentialPrincipalAccess",
+        "ExternalCredentialPrincipalAccess",
+    ),
+    (
+        "externalDataSourceAccesses",
+        "externalDataSourceAccess",
+        "ExternalDataSourceAccess",
+    ),
+    ("fieldPermissions", "fieldPermission", "FieldPermission"),
+    ("flowAccesses", "flowAccess", "FlowAccess"),
+    ("objectPermissions", "objectPermission", "ObjectPermission"),
+    ("pageAccesses", "pageAccess", "PageAccess"),
+    (
+        "recordTypeVisibilities",
+        "recordTypeVisibility",
+        "RecordTypeVisibility",
+    ),
+    ("tabSettings", "tabSetting", "TabSetting"),
+    ("userPermissions", "userPermission", "UserPermission"),
+];
+
+/// Beta2 decomposition: suffixes of the per-kind files beside `<PS>.permissionset-meta.xml`.
+const BETA2_SUFFIXES: &[&str] = &[
+    "applicationVisibility",
+    "classAccess",
+    "customMetadataTypeAccess",
+    "customPermissions",
+    "customSettingAccess",
+    "externalCredentialPrincipalAccess",
+    "externalDataSourceAccess",
+    "fieldPermission",
+    "flowAccess",
+    "objectPermission",
+    "pageAccess",
+    "recordTypeVisibility",
+    "tabSetting",
+    "userPermission",
+];
+
+/// A file inside `permissionsets/<PS>/`: the set's own file or one of its parts.
+fn classify_decomposed(segments: &[&str], file: &str) -> Option<Classified> {
+    let at = segments.iter().rposition(|s| *s == "permissionsets")?;
+    let inside = &segments[at + 1..];
+    let set = percent_decode(inside.first()?);
+    let base = file.strip_suffix("-meta.xml")?;
+    let (stem, suffix) = base.rsplit_once('.')?;
+    let classified = |part| {
+        Some(Classified {
+            kind: Kind::PermissionSet,
+            name: set.clone(),
+            part,
+        })
+    };
+    match inside.len() {
+        1 if suffix == "permissionset" => classified(None),
+        1 if BETA2_SUFFIXES.contains(&suffix) => classified(Some(PermissionSetPart::Elements)),
+        2 if inside[1] == "objectSettings" && suffix == "objectSettings" && !stem.is_empty() => {
+            classified(Some(PermissionSetPart::Elements))
+        }
+        2 => match DECOMPOSED_ENTRIES
+            .iter()
+            .find(|(folder, suf, _)| *folder == inside[1] && *suf == suffix)
+        {
+            Some((folder, _, root)) => classified(Some(PermissionSetPart::Entry {
+                element: folder,
+                root,
+            })),
+            None => classified(Some(PermissionSetPart::Unknown)),
+        },
+        _ => classified(Some(PermissionSetPart::Unknown)),
+    }
+}
+
 /// The metadata kind and component name of a path, or `None` for files sfpolicy does not read.
 pub fn classify(rel: &str) -> Option<(Kind, String)> {
+    classify_file(rel).map(|c| (c.kind, c.name))
+}
+
+/// What a path is: its kind, component name and, for decomposed permission sets, which part.
+pub fn classify_file(rel: &str) -> Option<Classified> {
     let mut segments: Vec<&str> = rel.split('/').collect();
     let file = segments.pop()?;
+    // Decomposed permission sets keep grants in files whose suffixes collide with real
+    // components (`permissionsets/PS/customPermissions/X.customPermission-meta.xml`): the folder
+    // decides first.
+    if segments
+        .iter()
+        .rev()
+        .skip(1)
+        .any(|s| *s == "permissionsets")
+    {
+        return classify_decomposed(&segments, file);
+    }
     let (base, source_format) = match file.strip_suffix("-meta.xml") {
         Some(base) => (base, true),
         None => (file, false),
@@ -209,16 +349,6 @@ pub fn classify(rel: &str) -> Option<(Kind, String)> {
     let (stem, suffix) = base.rsplit_once('.')?;
     let kind = Kind::from_suffix(suffix)?;
     if stem.is_empty() {
-        return None;
-    }
-    // Decomposed permission sets keep grants in files whose suffixes collide with real
-    // components (`permissionsets/PS/customPermissions/X.customPermission-meta.xml`).
-    if segments
-        .iter()
-        .rev()
-        .skip(1)
-        .any(|s| *s == "permissionsets")
-    {
         return None;
     }
     let mut name = percent_decode(stem);
@@ -237,7 +367,11 @@ pub fn classify(rel: &str) -> Option<(Kind, String)> {
             }
         }
     }
-    Some((kind, name))
+    Some(Classified {
+        kind,
+        name,
+        part: None,
+    })
 }
 
 /// Decode `%XX` escapes Salesforce uses in file names (`Finance%2FAccounting`).
@@ -305,11 +439,61 @@ mod tests {
             "sfdx-project.json",
             "src/package.xml",
             "objects/Account/Phone.validationRule-meta.xml",
-            "permissionsets/PS/customPermissions/X.customPermission-meta.xml",
             "README.md",
         ] {
             assert_eq!(classify(path), None, "{path}");
         }
+    }
+
+    #[test]
+    fn decomposed_permission_sets_are_parts_of_their_set() {
+        let part = |rel: &str| classify_file(rel).map(|c| (c.kind, c.name, c.part));
+        let base = "force-app/main/default/permissionsets/Sync";
+        assert_eq!(
+            part(&format!("{base}/Sync.permissionset-meta.xml")),
+            Some((Kind::PermissionSet, "Sync".into(), None))
+        );
+        assert_eq!(
+            part(&format!("{base}/Sync.userPermission-meta.xml")),
+            Some((
+                Kind::PermissionSet,
+                "Sync".into(),
+                Some(PermissionSetPart::Elements)
+            ))
+        );
+        assert_eq!(
+            part(&format!(
+                "{base}/objectSettings/Account.objectSettings-meta.xml"
+            )),
+            Some((
+                Kind::PermissionSet,
+                "Sync".into(),
+                Some(PermissionSetPart::Elements)
+            ))
+        );
+        // The suffix collides with a real custom permission: the folder decides.
+        assert_eq!(
+            part(&format!(
+                "{base}/customPermissions/Bypass.customPermission-meta.xml"
+            )),
+            Some((
+                Kind::PermissionSet,
+                "Sync".into(),
+                Some(PermissionSetPart::Entry {
+                    element: "customPermissions",
+                    root: "CustomPermission"
+                })
+            ))
+        );
+        assert_eq!(
+            part(&format!("{base}/somethingNew/X.somethingNew-meta.xml")),
+            Some((
+                Kind::PermissionSet,
+                "Sync".into(),
+                Some(PermissionSetPart::Unknown)
+            ))
+        );
+        assert_eq!(part(&format!("{base}/README.md")), None);
     }
 
     #[test]

@@ -48,6 +48,8 @@ kinds! {
     EcaGlobalOauthSettings => "ExtlClntAppGlobalOauthSettings", "ecaGlblOauth";
     EcaOauthPolicies => "ExtlClntAppOauthConfigurablePolicies", "ecaOauthPlcy";
     EcaPolicies => "ExtlClntAppConfigurablePolicies", "ecaPlcy";
+    Workflow => "Workflow", "workflow";
+    WorkflowRule => "WorkflowRule", "workflowRule";
     NamedCredential => "NamedCredential", "namedCredential";
     ExternalCredential => "ExternalCredential", "externalCredential";
 }
@@ -59,17 +61,28 @@ impl fmt::Display for Kind {
 }
 
 impl Kind {
-    /// Kinds that are children of a custom object and live in `objects/<Object>/<folder>/`.
+    /// Kinds that are children of an object and live in `objects/<Object>/<folder>/` (or, for
+    /// decomposed workflows, `workflows/<Object>/<folder>/`): their API name is `<Object>.<stem>`.
     pub fn object_child_folder(self) -> Option<&'static str> {
         match self {
             Kind::ValidationRule => Some("validationRules"),
             Kind::CustomField => Some("fields"),
+            Kind::WorkflowRule => Some("workflowRules"),
             _ => None,
         }
     }
 
-    /// The element that embeds this kind inside a Metadata API `.object` file.
-    pub fn embedded_element(self) -> Option<&'static str> {
-        self.object_child_folder()
+    /// The child components a file of this kind embeds, and the element each is written as:
+    /// a Metadata API `.object` file holds its validation rules and fields, a `.workflow` file its
+    /// rules.
+    pub fn embedded(self) -> &'static [(Kind, &'static str)] {
+        match self {
+            Kind::CustomObject => &[
+                (Kind::ValidationRule, "validationRules"),
+                (Kind::CustomField, "fields"),
+            ],
+            Kind::Workflow => &[(Kind::WorkflowRule, "rules")],
+            _ => &[],
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! of the XML. Child components embedded in Metadata API `.object` files (validation rules and
 //! fields) become components of their own, pointing at their element inside the object's file.
 
-use super::discover::{DiscoveredFile, Project};
+use super::discover::{DiscoveredFile, PermissionSetPart, Project};
 use super::kind::Kind;
 use super::profiles::standard_profile_label;
 use super::xml::{Document, NodeId, XmlError};
@@ -25,6 +25,18 @@ pub struct Component {
     pub file: FileId,
     pub doc: Arc<Document>,
     pub node: NodeId,
+    /// The other files of a decomposed permission set, each holding some of its elements.
+    pub parts: Vec<Part>,
+}
+
+/// One file of a decomposed permission set.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub file: FileId,
+    pub doc: Arc<Document>,
+    /// `Some("fieldPermissions")` when the file's root *is* one such element (first decomposition
+    /// version); `None` when the root holds elements of the set (second version).
+    pub entry: Option<&'static str>,
 }
 
 impl Component {
@@ -47,6 +59,35 @@ impl Component {
 
     pub fn flag(&self, child: &str) -> bool {
         self.doc.child_flag(self.node, child)
+    }
+
+    /// Elements called `name` directly under the component, in its own file and in the files of
+    /// a decomposed permission set: (document, file, node).
+    pub fn elements_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = (&'a Arc<Document>, FileId, NodeId)> + 'a {
+        let own = self
+            .doc
+            .children_named(self.node, name)
+            .map(move |n| (&self.doc, self.file, n));
+        let parts = self.parts.iter().flat_map(move |p| {
+            let root = p.doc.root();
+            let (whole, children): (Option<NodeId>, Option<NodeId>) = match p.entry {
+                Some(e) if e == name => (Some(root), None),
+                Some(_) => (None, None),
+                None => (None, Some(root)),
+            };
+            whole
+                .into_iter()
+                .chain(
+                    children
+                        .into_iter()
+                        .flat_map(move |r| p.doc.children_named(r, name)),
+                )
+                .map(move |n| (&p.doc, p.file, n))
+        });
+        own.chain(parts)
     }
 
     /// The location of one of this component's elements.
@@ -189,12 +230,46 @@ impl Org {
             sources: SourceDb::new(&project.root),
             ..Org::default()
         };
+        let mut pending: Vec<Component> = Vec::new();
+        // Parts of decomposed permission sets, by set name, until their set is known.
+        let mut parts: FxHashMap<String, Vec<(Part, String)>> = FxHashMap::default();
         for (file, (source, result)) in project.files.iter().zip(parsed) {
             let id = org.sources.add(source);
-            match result {
-                Ok(doc) => org.add_document(id, file, Arc::new(doc)),
-                Err(error) => org.invalid.push(InvalidFile { file: id, error }),
+            let doc = match result {
+                Ok(doc) => Arc::new(doc),
+                Err(error) => {
+                    org.invalid.push(InvalidFile { file: id, error });
+                    continue;
+                }
+            };
+            match &file.part {
+                None => org.add_document(id, file, doc, &mut pending),
+                Some(part) => {
+                    if let Some(p) = org.part(id, file, part, doc) {
+                        parts
+                            .entry(key(&file.name))
+                            .or_default()
+                            .push((p, file.rel.clone()));
+                    }
+                }
             }
+        }
+        for c in pending.iter_mut() {
+            if c.kind == Kind::PermissionSet {
+                if let Some(found) = parts.remove(&key(&c.name)) {
+                    c.parts = found.into_iter().map(|(p, _)| p).collect();
+                }
+            }
+        }
+        // Parts whose set has no `<PS>.permissionset-meta.xml`: never checked silently.
+        let mut orphans: Vec<(Part, String)> = parts.into_values().flatten().collect();
+        orphans.sort_by(|a, b| a.1.cmp(&b.1));
+        for (part, rel) in orphans {
+            let set = rel.rsplit('/').nth(1).unwrap_or("").to_string();
+            org.unread.push(UnreadFile {
+                file: part.file,
+                reason: format!("is part of the decomposed permission set {set}, whose {set}.permissionset-meta.xml is missing, so its grants are not read"),
+            });
         }
         for skipped in &project.unread {
             let id = org.sources.add(SourceFile::unreadable(
@@ -207,11 +282,64 @@ impl Org {
                 reason: skipped.reason.clone(),
             });
         }
+        org.components = pending
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut c)| {
+                c.id = i;
+                Arc::new(c)
+            })
+            .collect();
         org.index();
         org
     }
 
-    fn add_document(&mut self, file: FileId, source: &DiscoveredFile, doc: Arc<Document>) {
+    /// A file of a decomposed permission set, checked against the root its layout promises.
+    fn part(
+        &mut self,
+        file: FileId,
+        source: &DiscoveredFile,
+        part: &PermissionSetPart,
+        doc: Arc<Document>,
+    ) -> Option<Part> {
+        let (expected, entry) = match part {
+            PermissionSetPart::Elements => ("PermissionSet", None),
+            PermissionSetPart::Entry { element, root } => (*root, Some(*element)),
+            PermissionSetPart::Unknown => {
+                self.unread.push(UnreadFile {
+                    file,
+                    reason: format!(
+                        "is in the decomposed permission set {}, but sfpolicy does not know this kind of part, so its grants are not read",
+                        source.name
+                    ),
+                });
+                return None;
+            }
+        };
+        let found = doc.name(doc.root());
+        if found != expected {
+            self.invalid.push(InvalidFile {
+                file,
+                error: XmlError {
+                    message: format!(
+                        "a part of the decomposed permission set {} must have a <{expected}> root element, found <{found}>",
+                        source.name
+                    ),
+                    offset: doc.span(doc.root()).0,
+                },
+            });
+            return None;
+        }
+        Some(Part { file, doc, entry })
+    }
+
+    fn add_document(
+        &mut self,
+        file: FileId,
+        source: &DiscoveredFile,
+        doc: Arc<Document>,
+        out: &mut Vec<Component>,
+    ) {
         let root = doc.root();
         let found = doc.name(root);
         if found != source.kind.as_str() {
@@ -227,33 +355,32 @@ impl Org {
             self.invalid.push(InvalidFile { file, error });
             return;
         }
-        if source.kind == Kind::CustomObject {
-            // Metadata API objects embed their validation rules and fields.
-            for kind in [Kind::ValidationRule, Kind::CustomField] {
-                let element = kind.embedded_element().expect("object child");
-                for child in doc.children_named(root, element) {
-                    let Some(short) = doc.child_text(child, "fullName") else {
-                        continue;
-                    };
-                    self.components.push(Arc::new(Component {
-                        id: self.components.len(),
-                        kind,
-                        name: format!("{}.{}", source.name, short),
-                        file,
-                        doc: doc.clone(),
-                        node: child,
-                    }));
-                }
+        // Metadata API objects embed their validation rules and fields; workflows their rules.
+        for &(kind, element) in source.kind.embedded() {
+            for child in doc.children_named(root, element) {
+                let Some(short) = doc.child_text(child, "fullName") else {
+                    continue;
+                };
+                out.push(Component {
+                    id: 0,
+                    kind,
+                    name: format!("{}.{}", source.name, short),
+                    file,
+                    doc: doc.clone(),
+                    node: child,
+                    parts: Vec::new(),
+                });
             }
         }
-        self.components.push(Arc::new(Component {
-            id: self.components.len(),
+        out.push(Component {
+            id: 0,
             kind: source.kind,
             name: source.name.clone(),
             file,
             doc,
             node: root,
-        }));
+            parts: Vec::new(),
+        });
     }
 
     fn index(&mut self) {

@@ -5,28 +5,35 @@
 //! group's `<permissionSets>` element that brings it in, so findings can point at both.
 
 use super::kind::Kind;
-use super::org::{Component, Org};
-use super::xml::NodeId;
+use super::org::{element_loc, Component, Org};
+use super::xml::{Document, NodeId};
 use crate::findings::Loc;
+use crate::source::FileId;
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
-/// Where a grant is written: an element of a profile, permission set or muting permission set.
-/// Locations are built on demand (a profile can hold a million grants; few are reported).
+/// Where a grant is written: an element of a profile, permission set (or one file of a
+/// decomposed permission set) or muting permission set. Locations are built on demand (a profile
+/// can hold a million grants; few are reported).
 #[derive(Debug, Clone)]
 pub struct Origin {
-    pub component: Arc<Component>,
+    pub doc: Arc<Document>,
+    pub file: FileId,
     pub node: NodeId,
 }
 
 impl Origin {
     pub fn loc(&self) -> Loc {
-        self.component.loc(self.node)
+        element_loc(&self.doc, self.file, self.node)
     }
 
-    /// The file holding the grant.
-    pub fn file(&self) -> crate::source::FileId {
-        self.component.file
+    /// The location of one flag of the grant (`<allowDelete>`), or of the grant when the flag is
+    /// not written.
+    pub fn flag_loc(&self, flag: &str) -> Loc {
+        match self.doc.child(self.node, flag) {
+            Some(n) => element_loc(&self.doc, self.file, n),
+            None => self.loc(),
+        }
     }
 }
 
@@ -142,29 +149,33 @@ pub struct Permissions {
 
 /// Grants written in one file (profile, permission set or muting permission set).
 pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
-    let origin = |node| Origin {
-        component: c.clone(),
-        node,
-    };
-    let doc = &c.doc;
     let mut p = Permissions::default();
     for (list, out) in [
         ("userPermissions", &mut p.user),
         ("customPermissions", &mut p.custom),
     ] {
-        for n in doc.children_named(c.node, list) {
+        for (doc, file, n) in c.elements_named(list) {
             if doc.child_flag(n, "enabled") {
                 if let Some(name) = doc.child_text(n, "name") {
                     out.push(Arc::new(UserGrant {
                         name: name.to_string(),
-                        origin: origin(n),
+                        origin: Origin {
+                            doc: doc.clone(),
+                            file,
+                            node: n,
+                        },
                         via: via.cloned(),
                     }));
                 }
             }
         }
     }
-    for n in doc.children_named(c.node, "objectPermissions") {
+    for (doc, file, n) in c.elements_named("objectPermissions") {
+        let origin = |node| Origin {
+            doc: doc.clone(),
+            file,
+            node,
+        };
         let Some(object) = doc.child_text(n, "object") else {
             continue;
         };
@@ -187,7 +198,12 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
             via: via.cloned(),
         }));
     }
-    for n in doc.children_named(c.node, "fieldPermissions") {
+    for (doc, file, n) in c.elements_named("fieldPermissions") {
+        let origin = |node| Origin {
+            doc: doc.clone(),
+            file,
+            node,
+        };
         let Some(field) = doc.child_text(n, "field") else {
             continue;
         };
@@ -221,7 +237,8 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
         let via = Via {
             member: member.to_string(),
             element: Origin {
-                component: c.clone(),
+                doc: c.doc.clone(),
+                file: c.file,
                 node: n,
             },
         };

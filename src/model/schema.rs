@@ -50,7 +50,12 @@ const SCHEMA: &[(&str, &str)] = &[
         +formulas +loops +orchestratedStages +processMetadataValues +recordCreates +recordDeletes +recordLookups +recordRollbacks +recordUpdates \
         +screens +stages +steps +subflows +textTemplates +transforms +variables +waits"),
     ("decisions", "* name label description locationX locationY defaultConnector defaultConnectorLabel +rules +processMetadataValues"),
-    ("rules", "* name label description conditionLogic connector doesRequireRecordChangedToMeetCriteria +conditions +processMetadataValues"),
+    // `rules` is a flow decision's outcome and, in a `.workflow` file, a workflow rule.
+    ("rules", "* name label description conditionLogic connector doesRequireRecordChangedToMeetCriteria +conditions +processMetadataValues \
+        fullName active triggerType formula booleanFilter +criteriaItems +actions +workflowTimeTriggers"),
+    ("Workflow", "* fullName +rules +fieldUpdates +alerts +outboundMessages +tasks +flowActions +knowledgePublishes +send"),
+    ("WorkflowRule", "fullName active description triggerType formula booleanFilter +criteriaItems +actions +workflowTimeTriggers"),
+    ("criteriaItems", "field operation value valueField"),
     ("conditions", "* leftValueReference operator rightValue +processMetadataValues"),
     ("rightValue", "* stringValue booleanValue numberValue dateValue dateTimeValue elementReference formulaExpression apexValue sobjectValue"),
     ("value", "* stringValue booleanValue numberValue dateValue dateTimeValue elementReference formulaExpression apexValue sobjectValue"),

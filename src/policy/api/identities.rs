@@ -2,16 +2,56 @@
 //! org functions that find them.
 
 use super::documents::{component_dyn, opt_component, ComponentRef, OrgRef};
-use super::permissions::PermissionsRef;
+use super::permissions::{FieldGrantRef, ObjectGrantRef, PermissionsRef, UserGrantRef};
 use super::register::RegisterEntryRef;
 use super::reporting::Location;
 use crate::analysis::{Analysis, PreAuth, RunAs, RunAsSource};
 use crate::model::{profiles, Kind};
-use rhai::{Array, Dynamic, Engine};
+use rhai::{Array, Dynamic, Engine, Map};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct IdentityRef(pub Arc<Analysis>, pub usize);
+
+impl IdentityRef {
+    fn identity(&self) -> &crate::analysis::Identity {
+        &self.0.identities[self.1]
+    }
+}
+
+/// `#{kind, text, strong, detail, location}`: structured evidence a policy can reason about.
+fn evidence_map(e: &crate::analysis::Evidence) -> Dynamic {
+    let mut m = Map::new();
+    m.insert("kind".into(), Dynamic::from(e.kind.as_str().to_string()));
+    m.insert("text".into(), Dynamic::from(e.text.clone()));
+    m.insert("strong".into(), Dynamic::from(e.strong));
+    m.insert("detail".into(), Dynamic::from(e.detail.clone()));
+    m.insert(
+        "location".into(),
+        e.loc
+            .clone()
+            .map_or(Dynamic::UNIT, |l| Dynamic::from(Location(l))),
+    );
+    Dynamic::from_map(m)
+}
+
+/// `#{what, doc, admin_permissions, writes_records}` of a Salesforce-created identity.
+fn platform_map(d: &crate::model::profiles::PlatformDesign) -> Dynamic {
+    let mut m = Map::new();
+    m.insert("what".into(), Dynamic::from(d.what.to_string()));
+    m.insert("doc".into(), Dynamic::from(d.doc.to_string()));
+    m.insert(
+        "admin_permissions".into(),
+        Dynamic::from_array(
+            d.admin_permissions
+                .iter()
+                .map(|p| Dynamic::from(p.to_string()))
+                .collect(),
+        ),
+    );
+    m.insert("writes_records".into(), Dynamic::from(d.writes_records));
+    Dynamic::from_map(m)
+}
 #[derive(Clone)]
 pub struct PreAuthRef(pub Arc<PreAuth>);
 #[derive(Clone)]
@@ -24,18 +64,51 @@ pub(super) fn register(engine: &mut Engine) {
             component_dyn(&i.0.identities[i.1].component)
         })
         .register_get("reasons", |i: &mut IdentityRef| -> Array {
-            i.0.identities[i.1]
-                .reasons
+            i.identity()
+                .evidence
                 .iter()
                 .map(|r| Dynamic::from(r.text.clone()))
                 .collect()
         })
+        .register_get("reason", |i: &mut IdentityRef| {
+            i.identity().main_reason().to_string()
+        })
         .register_get("reason_locations", |i: &mut IdentityRef| -> Array {
-            i.0.identities[i.1]
-                .reasons
+            i.identity()
+                .evidence
                 .iter()
                 .filter_map(|r| r.loc.clone().map(|l| Dynamic::from(Location(l))))
                 .collect()
+        })
+        .register_get("evidence", |i: &mut IdentityRef| -> Array {
+            i.identity().evidence.iter().map(evidence_map).collect()
+        })
+        .register_get("strong", |i: &mut IdentityRef| i.identity().strong())
+        .register_get("platform", |i: &mut IdentityRef| {
+            i.identity().platform.map_or(Dynamic::UNIT, platform_map)
+        })
+        .register_fn("beyond_design", |i: &mut IdentityRef, g: UserGrantRef| {
+            i.identity()
+                .platform
+                .map_or(true, |d| !d.admin_permissions.contains(&g.0.name.as_str()))
+        })
+        .register_fn("beyond_design", |i: &mut IdentityRef, g: ObjectGrantRef| {
+            i.identity().platform.map_or(true, |d| {
+                let writes = [
+                    "allowCreate",
+                    "allowEdit",
+                    "allowDelete",
+                    "modifyAllRecords",
+                ]
+                .iter()
+                .any(|f| g.0.flag(f));
+                writes && !d.writes_records
+            })
+        })
+        .register_fn("beyond_design", |i: &mut IdentityRef, g: FieldGrantRef| {
+            i.identity()
+                .platform
+                .map_or(true, |d| g.0.editable && !d.writes_records)
         });
 
     engine
@@ -94,7 +167,12 @@ pub(super) fn register(engine: &mut Engine) {
         })
         .register_fn(
             "effective_permissions",
-            |o: &mut OrgRef, c: ComponentRef| PermissionsRef(o.0.effective_permissions(&c.0)),
+            |o: &mut OrgRef, c: ComponentRef| {
+                PermissionsRef(
+                    o.0.effective_permissions(&c.0),
+                    Arc::new(o.0.editable_objects(&c.0)),
+                )
+            },
         )
         .register_fn("is_standard_profile", |_: &mut OrgRef, c: ComponentRef| {
             c.0.kind == Kind::Profile && profiles::is_standard_profile(&c.0)

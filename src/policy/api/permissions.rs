@@ -7,8 +7,10 @@ use rhai::{Array, Dynamic, Engine, Map};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
+/// Effective permissions, with the objects (lower case) the identity's user can edit from any
+/// source: field edit counts only there.
 #[derive(Clone)]
-pub struct PermissionsRef(pub Arc<Permissions>);
+pub struct PermissionsRef(pub Arc<Permissions>, pub Arc<FxHashSet<String>>);
 #[derive(Clone)]
 pub struct UserGrantRef(pub Arc<UserGrant>);
 #[derive(Clone)]
@@ -21,17 +23,18 @@ fn via_dyn(via: &Option<Via>) -> Dynamic {
         .map_or(Dynamic::UNIT, |v| Dynamic::from(v.member.clone()))
 }
 
-/// Editable fields grouped by object: `#{object, count, first, by_member}`, in first-seen order.
-/// `count` counts distinct fields; `by_member` counts per group member (`via`).
-fn editable_fields_by_object(p: &Permissions) -> Array {
+/// Editable fields grouped by object: `#{object, count, first, by_member}`, in first-seen order,
+/// only on objects the identity can edit (a field marked editable on an object it cannot edit
+/// grants no edit). `count` counts distinct fields; `by_member` counts per group member (`via`).
+fn editable_fields_by_object(p: &Permissions, editable_objects: &FxHashSet<String>) -> Array {
     type Group = (String, FxHashSet<String>, usize, Map);
     let mut order: Vec<String> = Vec::new();
     let mut groups: FxHashMap<String, Group> = FxHashMap::default();
     for (i, g) in p.fields.iter().enumerate() {
-        if !g.editable {
+        let key = g.object().to_lowercase();
+        if !g.editable || !editable_objects.contains(&key) {
             continue;
         }
-        let key = g.object().to_lowercase();
         let entry = groups.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
             (g.object().to_string(), Default::default(), i, Map::new())
@@ -96,7 +99,7 @@ pub(super) fn register(engine: &mut Engine) {
                 .collect()
         })
         .register_get("editable_fields_by_object", |p: &mut PermissionsRef| {
-            editable_fields_by_object(&p.0)
+            editable_fields_by_object(&p.0, &p.1)
         })
         .register_fn("has", |p: &mut PermissionsRef, name: &str| {
             p.0.user.iter().any(|g| g.name.eq_ignore_ascii_case(name))
