@@ -341,14 +341,18 @@ fn change_sets(
         }
         if options.staged {
             // pre-commit passes the files a commit keeps; the ones it deletes come from git.
-            all.extend(crate::source::git::staged(root)?);
+            all.extend(crate::source::git::staged(root).map_err(ToolError::new)?);
         }
         sets.push(named(&all));
     } else if options.staged {
-        sets.push(named(&crate::source::git::staged(root)?));
+        sets.push(named(
+            &crate::source::git::staged(root).map_err(ToolError::new)?,
+        ));
     }
     if let Some(rev) = &options.changed_since {
-        sets.push(named(&crate::source::git::changed_since(root, rev)?));
+        sets.push(named(
+            &crate::source::git::changed_since(root, rev).map_err(ToolError::new)?,
+        ));
     }
     Ok(sets)
 }

@@ -108,5 +108,17 @@ pub fn new_rule(id: &str, dir: &Path) -> Result<Vec<PathBuf>, ToolError> {
         std::fs::write(path, text)
             .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
     }
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    // Each case keeps the report it gives beside it: write it now, for the author to review.
+    let mut written: Vec<PathBuf> = files.into_iter().map(|(p, _)| p).collect();
+    for result in crate::testing::run_rule_cases(&[dir.to_path_buf()], true, Some(id))? {
+        if let Some(case) = result.name.split('/').nth(1) {
+            written.push(
+                dir.join("tests")
+                    .join(id)
+                    .join(case)
+                    .join(crate::testing::EXPECTED_OUTPUT),
+            );
+        }
+    }
+    Ok(written)
 }

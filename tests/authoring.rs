@@ -148,3 +148,171 @@ fn policy_test_cases_inside_the_project_are_not_scanned_as_the_org() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A policy folder with one scaffolded rule, its expected outputs written.
+fn scaffolded() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    sfpolicy(dir.path())
+        .args(["new-rule", "connected-app-no-description"])
+        .assert()
+        .success();
+    dir
+}
+
+fn test_run(dir: &Path) -> (i32, String, String) {
+    let out = sfpolicy(dir).args(["test", "policies"]).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_test_folder_for_an_unknown_rule_is_an_error_with_a_suggestion() {
+    let dir = scaffolded();
+    let tests = dir.path().join("policies/tests");
+    std::fs::rename(
+        tests.join("connected-app-no-description"),
+        tests.join("connected-app-no-descripton"),
+    )
+    .unwrap();
+    let (code, _, stderr) = test_run(dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("connected-app-no-descripton"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean `connected-app-no-description`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failing_case_that_expects_nothing_is_an_error() {
+    let dir = scaffolded();
+    let app = dir.path().join("policies/tests/connected-app-no-description/fail/force-app/main/default/connectedApps/Vendor.connectedApp-meta.xml");
+    let text = std::fs::read_to_string(&app).unwrap();
+    std::fs::write(
+        &app,
+        text.replace("<!-- expect: connected-app-no-description -->\n", ""),
+    )
+    .unwrap();
+    let (code, _, stderr) = test_run(dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a failing case expects no finding"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_misspelled_expected_rule_is_a_located_error_with_a_suggestion() {
+    let dir = scaffolded();
+    let app = dir.path().join("policies/tests/connected-app-no-description/fail/force-app/main/default/connectedApps/Vendor.connectedApp-meta.xml");
+    let text = std::fs::read_to_string(&app).unwrap();
+    std::fs::write(
+        &app,
+        text.replace(
+            "expect: connected-app-no-description",
+            "expect: connected-app-no-descripton",
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = test_run(dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("Vendor.connectedApp-meta.xml:2:14"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `connected-app-no-description`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_changed_report_fails_the_case_with_a_diff_and_bless_accepts_it() {
+    let dir = scaffolded();
+    let policy = dir
+        .path()
+        .join("policies/connected-app-no-description.rhai");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace("has no description", "lacks a description"),
+    )
+    .unwrap();
+    let (code, stdout, _) = test_run(dir.path());
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("expected-output.txt differs"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "- warning[connected-app-no-description]: connected app Vendor has no description"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "+ warning[connected-app-no-description]: connected app Vendor lacks a description"
+        ),
+        "{stdout}"
+    );
+    sfpolicy(dir.path())
+        .args(["test", "--bless", "policies"])
+        .assert()
+        .success();
+    let (code, stdout, _) = test_run(dir.path());
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn a_report_never_quotes_other_text_than_was_checked() {
+    use sfpolicy::report::{human, ReportInput, RuleMeta};
+    let dir = scaffolded();
+    let case = dir
+        .path()
+        .join("policies/tests/connected-app-no-description/fail");
+    let outcome = sfpolicy::pipeline::run(&sfpolicy::pipeline::Options {
+        paths: vec![case.clone()],
+        root: Some(case.clone()),
+        rules_dirs: vec![dir.path().join("policies")],
+        select: vec!["connected-app-no-description".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(outcome.findings.len(), 1);
+    // The file changes after it was checked, before the report is written.
+    let app = case.join("force-app/main/default/connectedApps/Vendor.connectedApp-meta.xml");
+    std::fs::write(
+        &app,
+        "<ConnectedApp><label>Edited after the check</label></ConnectedApp>\n",
+    )
+    .unwrap();
+    let rules: Vec<RuleMeta> = outcome
+        .ran
+        .iter()
+        .filter_map(|id| outcome.registry.get(id))
+        .map(|info| RuleMeta {
+            info,
+            severity: info.severity,
+        })
+        .collect();
+    let text = human::render(
+        &ReportInput {
+            sources: &outcome.analysis.org.sources,
+            findings: &outcome.findings,
+            files_checked: outcome.files_checked,
+            rules,
+            fail_on: None,
+        },
+        false,
+    );
+    assert!(!text.contains("Edited after the check"), "{text}");
+    assert!(
+        text.contains("the file changed after it was checked"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Vendor.connectedApp-meta.xml:3:1"),
+        "the position is still given: {text}"
+    );
+}

@@ -36,10 +36,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Run policy test cases: DIR/tests/<rule>/<case>/ with `expect:` annotations
+    /// Run policy test cases: DIR/tests/<rule>/<case>/ with `expect:` annotations and an
+    /// expected-output.txt
     Test {
         /// Policy folders (default ".")
         dirs: Vec<PathBuf>,
+        /// Rewrite each case's expected-output.txt with what it reports (also SFPOLICY_BLESS=1)
+        #[arg(long)]
+        bless: bool,
     },
     /// Print the integration inventory: apps, credentials, run-as users, register entries
     Inventory(InventoryArgs),
@@ -175,7 +179,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => run_check(args),
         Command::Rules { rules_dirs, config } => list_rules(&rules_dirs, config),
-        Command::Test { dirs } => run_tests(dirs),
+        Command::Test { dirs, bless } => {
+            run_tests(dirs, bless || std::env::var_os("SFPOLICY_BLESS").is_some())
+        }
         Command::Inventory(args) => inventory(args),
         Command::Init { path } => init(path),
         Command::NewRule { id, dir } => new_rule(&id, &dir),
@@ -429,13 +435,13 @@ fn init(path: Option<PathBuf>) -> Result<ExitCode, ToolError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_tests(dirs: Vec<PathBuf>) -> Result<ExitCode, ToolError> {
+fn run_tests(dirs: Vec<PathBuf>, bless: bool) -> Result<ExitCode, ToolError> {
     let dirs = if dirs.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         dirs
     };
-    let results = crate::testing::run_dirs(&dirs)?;
+    let results = crate::testing::run_dirs(&dirs, bless)?;
     if results.is_empty() {
         return Err(ToolError::new(format!(
             "no test cases found (expected <DIR>/tests/<rule-id>/<case>/ under {})",

@@ -47,17 +47,17 @@ fn quotable(input: &ReportInput, file: FileId, start: usize, end: usize) -> bool
     })
 }
 
-fn location_text(input: &ReportInput, loc: &crate::findings::Loc) -> String {
+fn location_text(input: &ReportInput, loc: &crate::findings::Loc, style: PathStyle) -> String {
     let span = input.span(loc);
     format!(
         "{}:{}:{}",
-        input.sources.display(loc.file, PathStyle::Human),
+        input.sources.display(loc.file, style),
         span.line,
         span.column
     )
 }
 
-fn diagnostic(input: &ReportInput, f: &Finding) -> Diagnostic<FileId> {
+fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<FileId> {
     let severity = match f.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
@@ -73,7 +73,10 @@ fn diagnostic(input: &ReportInput, f: &Finding) -> Diagnostic<FileId> {
             display_range(text, f.loc.start, f.loc.end),
         ));
     } else {
-        message = format!("{message} [{}]", escape_line(&location_text(input, &f.loc)));
+        message = format!(
+            "{message} [{}]",
+            escape_line(&location_text(input, &f.loc, style))
+        );
         notes.push(unquoted_note(input, f.loc.file));
     }
     for r in &f.related {
@@ -86,7 +89,7 @@ fn diagnostic(input: &ReportInput, f: &Finding) -> Diagnostic<FileId> {
         } else {
             notes.push(format!(
                 "related: {}: {}",
-                escape_line(&location_text(input, &r.loc)),
+                escape_line(&location_text(input, &r.loc, style)),
                 escape_line(&r.message)
             ));
         }
@@ -114,10 +117,16 @@ fn unquoted_note(input: &ReportInput, file: FileId) -> String {
     }
 }
 
+/// The report with paths relative to the current directory.
 pub fn render(input: &ReportInput, color: bool) -> String {
+    render_styled(input, color, PathStyle::Human)
+}
+
+/// The report with paths in the given style (test expectations use project paths).
+pub fn render_styled(input: &ReportInput, color: bool, style: PathStyle) -> String {
     let files = CodespanFiles {
         db: input.sources,
-        style: PathStyle::Human,
+        style,
     };
     let inner = if color {
         Buffer::ansi()
@@ -128,7 +137,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
     let config = term::Config::default();
     for f in input.findings {
         // Sources are the checked text and every range is clamped to it.
-        let _ = term::emit_to_write_style(&mut out, &config, &files, &diagnostic(input, f));
+        let _ = term::emit_to_write_style(&mut out, &config, &files, &diagnostic(input, f, style));
     }
     let mut text = String::from_utf8_lossy(out.into_inner().as_slice()).into_owned();
     text.push_str(&summary_line(input));
