@@ -78,6 +78,8 @@ proj=$(new_project group)
 cd "$proj"
 d=force-app/main/default
 mkdir -p $d/permissionsets $d/permissionsetgroups
+# The team names its integration groups: strong evidence, so the finding is an error.
+printf '[integrations]\npermission-sets = ["*_Integration"]\n' > sfpolicy.toml
 cat > $d/permissionsetgroups/Warehouse_Integration.permissionsetgroup-meta.xml <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
 <PermissionSetGroup xmlns="http://soap.sforce.com/2006/04/metadata">
