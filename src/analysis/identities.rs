@@ -298,3 +298,150 @@ impl Analysis {
             .collect();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::org::test_org;
+
+    const B: &str = "force-app/main/default";
+
+    fn analysis(files: &[(&str, &str)], config: Config) -> (tempfile::TempDir, Analysis) {
+        let (dir, org) = test_org(files);
+        (dir, Analysis::build(org, config, None))
+    }
+
+    fn evidence(a: &Analysis, name: &str) -> Option<(bool, Vec<EvidenceKind>)> {
+        a.identities
+            .iter()
+            .find(|i| i.component.name == name)
+            .map(|i| (i.strong(), i.evidence.iter().map(|e| e.kind).collect()))
+    }
+
+    fn app(name: &str, oauth: &str, preauth: &str) -> String {
+        format!("<ConnectedApp><label>{name}</label><oauthConfig>{oauth}</oauthConfig>{preauth}</ConnectedApp>")
+    }
+
+    #[test]
+    fn system_apps_are_strong_evidence_people_apps_and_names_weak() {
+        let system = app(
+            "Erp",
+            "<isClientCredentialEnabled>true</isClientCredentialEnabled>",
+            "<permissionSetName>ERP access</permissionSetName>",
+        );
+        let people = app(
+            "Portal",
+            "<callbackUrl>https://portal.acme.com/cb</callbackUrl>",
+            "<permissionSetName>Portal access</permissionSetName>",
+        );
+        let files = [
+            (
+                &*format!("{B}/connectedApps/Erp.connectedApp-meta.xml"),
+                system.as_str(),
+            ),
+            (
+                &*format!("{B}/connectedApps/Portal.connectedApp-meta.xml"),
+                people.as_str(),
+            ),
+            (
+                &*format!("{B}/permissionsets/Erp_Access.permissionset-meta.xml"),
+                "<PermissionSet><label>ERP access</label></PermissionSet>",
+            ),
+            (
+                &*format!("{B}/permissionsets/Portal_Access.permissionset-meta.xml"),
+                "<PermissionSet><label>Portal access</label></PermissionSet>",
+            ),
+            (
+                &*format!("{B}/permissionsets/Data_Sync.permissionset-meta.xml"),
+                "<PermissionSet><label>Data sync</label></PermissionSet>",
+            ),
+            (
+                &*format!("{B}/permissionsets/Sales_Team.permissionset-meta.xml"),
+                "<PermissionSet><label>Sales team</label></PermissionSet>",
+            ),
+        ];
+        let (_dir, a) = analysis(&files, Config::default());
+        assert_eq!(
+            evidence(&a, "Erp_Access"),
+            Some((true, vec![EvidenceKind::App]))
+        );
+        assert_eq!(
+            evidence(&a, "Portal_Access"),
+            Some((false, vec![EvidenceKind::App]))
+        );
+        assert_eq!(
+            evidence(&a, "Data_Sync"),
+            Some((false, vec![EvidenceKind::NameWord]))
+        );
+        assert_eq!(evidence(&a, "Sales_Team"), None);
+        let erp = a
+            .identities
+            .iter()
+            .find(|i| i.component.name == "Erp_Access")
+            .unwrap();
+        let loc = erp.evidence[0]
+            .loc
+            .as_ref()
+            .expect("located at the app's permissionSetName");
+        assert_eq!(
+            a.org.rel(loc.file),
+            format!("{B}/connectedApps/Erp.connectedApp-meta.xml")
+        );
+    }
+
+    #[test]
+    fn content_decides_what_is_salesforces() {
+        let files = [
+            // A clone that kept the standard name: custom, so an identity like any other.
+            (&*format!("{B}/profiles/Read Only.profile-meta.xml"), "<Profile><custom>true</custom><userLicense>Salesforce Integration</userLicense></Profile>"),
+            // Salesforce's own Read Only (no <custom>, the standard licence): never an identity.
+            (&*format!("{B}/profiles/ReadOnly.profile-meta.xml"), "<Profile><userLicense>Salesforce Integration</userLicense></Profile>"),
+            (&*format!("{B}/profiles/Analytics Cloud Integration User.profile-meta.xml"), "<Profile><custom>false</custom><userLicense>Analytics Cloud Integration User</userLicense></Profile>"),
+            (&*format!("{B}/permissionsets/sfdcInternalInt__sfdc_x.permissionset-meta.xml"), "<PermissionSet><label>x</label><license>Cloud Integration User</license></PermissionSet>"),
+            (&*format!("{B}/permissionsets/sfdcInternalInt__fake_integration.permissionset-meta.xml"), "<PermissionSet><label>x</label></PermissionSet>"),
+        ];
+        let (_dir, a) = analysis(&files, Config::default());
+        assert_eq!(
+            evidence(&a, "Read Only"),
+            Some((true, vec![EvidenceKind::Licence]))
+        );
+        // ReadOnly's licence is not the one Salesforce gives Read Only: the file is custom.
+        assert!(evidence(&a, "ReadOnly").is_some());
+        let platform = a
+            .identities
+            .iter()
+            .find(|i| i.component.name == "Analytics Cloud Integration User")
+            .expect("a platform identity");
+        assert!(platform.platform.is_some());
+        assert_eq!(
+            evidence(&a, "sfdcInternalInt__sfdc_x"),
+            None,
+            "Salesforce's, by name and licence"
+        );
+        // `X__Y` is a namespace: customers cannot create such names, so it is another package's.
+        assert_eq!(evidence(&a, "sfdcInternalInt__fake_integration"), None);
+    }
+
+    #[test]
+    fn globs_and_api_only_are_strong() {
+        let mut config = Config::default();
+        config.identity_permission_sets = vec![(
+            crate::config::name_glob("*_Bridge").unwrap(),
+            "*_Bridge".to_string(),
+        )];
+        let files = [
+            (&*format!("{B}/permissionsets/Ledger_Bridge.permissionset-meta.xml"), "<PermissionSet><label>Ledger</label></PermissionSet>"),
+            (&*format!("{B}/profiles/Backoffice.profile-meta.xml"), "<Profile><custom>true</custom><userPermissions><enabled>true</enabled><name>ApiUserOnly</name></userPermissions></Profile>"),
+        ];
+        let (_dir, a) = analysis(&files, config);
+        assert_eq!(
+            evidence(&a, "Ledger_Bridge"),
+            Some((true, vec![EvidenceKind::Glob]))
+        );
+        assert_eq!(
+            evidence(&a, "Backoffice"),
+            Some((true, vec![EvidenceKind::ApiOnly]))
+        );
+    }
+}

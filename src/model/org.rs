@@ -443,3 +443,19 @@ impl Org {
         self.sources.rel(id)
     }
 }
+
+/// Build an org from files for unit tests (written to a temporary folder and discovered like a
+/// real project).
+#[cfg(test)]
+pub(crate) fn test_org(files: &[(&str, &str)]) -> (tempfile::TempDir, Org) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create folder");
+        std::fs::write(path, text).expect("write file");
+    }
+    let root = std::fs::canonicalize(dir.path()).expect("canonical root");
+    let project = super::discover::discover(&root, &super::discover::Options::default());
+    let org = Org::load(&project);
+    (dir, org)
+}

@@ -301,3 +301,167 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
     p.fields.retain(|f| f.readable || f.editable);
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::org::test_org;
+
+    const PS: &str = "force-app/main/default/permissionsets";
+
+    fn ps(name: &str, body: &str) -> (String, String) {
+        (
+            format!("{PS}/{name}.permissionset-meta.xml"),
+            format!("<PermissionSet><label>{name}</label>{body}</PermissionSet>"),
+        )
+    }
+
+    fn up(name: &str) -> String {
+        format!("<userPermissions><enabled>true</enabled><name>{name}</name></userPermissions>")
+    }
+
+    fn obj(o: &str, flags: &[&str]) -> String {
+        let f: String = flags.iter().map(|f| format!("<{f}>true</{f}>")).collect();
+        format!("<objectPermissions>{f}<object>{o}</object></objectPermissions>")
+    }
+
+    fn field(f: &str, editable: bool) -> String {
+        format!("<fieldPermissions><editable>{editable}</editable><field>{f}</field><readable>true</readable></fieldPermissions>")
+    }
+
+    fn effective_of(files: &[(String, String)], kind: Kind, name: &str) -> Permissions {
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_dir, org) = test_org(&refs);
+        let c = org.find(kind, name).expect("component").clone();
+        effective(&org, &c)
+    }
+
+    #[test]
+    fn implications_and_empty_entries() {
+        let p = effective_of(
+            &[ps(
+                "A",
+                &[
+                    obj("Account", &["modifyAllRecords"]),
+                    obj("Lead", &[]),
+                    field("Account.X__c", true),
+                    field("Lead.Y__c", false)
+                        .replace("<readable>true</readable>", "<readable>false</readable>"),
+                ]
+                .concat(),
+            )],
+            Kind::PermissionSet,
+            "A",
+        );
+        let account = &p.objects[0];
+        for f in ["allowRead", "allowEdit", "allowDelete", "viewAllRecords"] {
+            assert!(account.flag(f), "Modify All implies {f}");
+        }
+        assert!(!account.flag("allowCreate"), "but not Create");
+        assert_eq!(
+            p.objects.len(),
+            1,
+            "an entry with every flag false grants nothing"
+        );
+        assert_eq!(p.fields.len(), 1);
+        assert!(p.fields[0].readable, "editable implies readable");
+    }
+
+    #[test]
+    fn a_group_is_its_members_minus_its_muting_set() {
+        let files = vec![
+            ps("Read", &[up("ApiEnabled"), obj("Account", &["allowRead"])].concat()),
+            ps(
+                "Write",
+                &[
+                    up("ModifyAllData"),
+                    up("ViewAllData"),
+                    obj("Account", &["allowEdit", "allowDelete"]),
+                    field("Account.Secret__c", true),
+                ]
+                .concat(),
+            ),
+            (
+                "force-app/main/default/mutingpermissionsets/Muted.mutingpermissionset-meta.xml".into(),
+                format!(
+                    "<MutingPermissionSet><label>Muted</label>{}{}{}</MutingPermissionSet>",
+                    up("ViewAllData"),
+                    obj("Account", &["allowDelete"]),
+                    field("Account.Secret__c", true)
+                        .replace("<readable>true</readable>", "<readable>false</readable>")
+                ),
+            ),
+            (
+                "force-app/main/default/permissionsetgroups/G.permissionsetgroup-meta.xml".into(),
+                "<PermissionSetGroup><label>G</label><mutingPermissionSets>Muted</mutingPermissionSets><permissionSets>Read</permissionSets><permissionSets>Write</permissionSets><permissionSets>ns__Elsewhere</permissionSets></PermissionSetGroup>".into(),
+            ),
+        ];
+        let p = effective_of(&files, Kind::PermissionSetGroup, "G");
+        let names: Vec<&str> = p.user.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["ApiEnabled", "ModifyAllData"],
+            "ViewAllData is muted"
+        );
+        assert!(p.user.iter().all(|g| g.via.is_some()));
+        let write = p
+            .objects
+            .iter()
+            .find(|g| g.via.as_ref().unwrap().member == "Write")
+            .unwrap();
+        assert!(
+            write.flag("allowEdit") && !write.flag("allowDelete"),
+            "Delete is muted, Edit stays"
+        );
+        let secret = &p.fields[0];
+        assert!(
+            !secret.editable && secret.readable,
+            "a muted edit leaves read"
+        );
+        assert_eq!(p.missing_members, ["ns__Elsewhere"]);
+        // A finding on a member's grant points at the group and names the member's grant.
+        let loc = p.user[1].loc();
+        assert!(loc.anchor.as_str().starts_with("PermissionSetGroup[G]/permissionSets[Write] -> PermissionSet[Write]/userPermissions[ModifyAllData]"), "{}", loc.anchor);
+    }
+
+    #[test]
+    fn a_decomposed_permission_set_reads_every_part() {
+        let files = vec![
+            (
+                format!("{PS}/D/D.permissionset-meta.xml"),
+                "<PermissionSet><label>D</label></PermissionSet>".to_string(),
+            ),
+            (
+                format!("{PS}/D/D.userPermission-meta.xml"),
+                format!("<PermissionSet>{}</PermissionSet>", up("ModifyAllData")),
+            ),
+            (
+                format!("{PS}/D/objectSettings/Account.objectSettings-meta.xml"),
+                format!(
+                    "<PermissionSet>{}{}</PermissionSet>",
+                    obj("Account", &["allowEdit"]),
+                    field("Account.A__c", true)
+                ),
+            ),
+            (
+                format!("{PS}/D/userPermissions/AuthorApex.userPermission-meta.xml"),
+                "<UserPermission><enabled>true</enabled><name>AuthorApex</name></UserPermission>"
+                    .to_string(),
+            ),
+        ];
+        let p = effective_of(&files, Kind::PermissionSet, "D");
+        let mut names: Vec<&str> = p.user.iter().map(|g| g.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["AuthorApex", "ModifyAllData"]);
+        assert_eq!(p.objects.len(), 1);
+        assert_eq!(p.fields.len(), 1);
+        let files_of: Vec<u32> = p.user.iter().map(|g| g.origin.file).collect();
+        assert_ne!(
+            files_of[0], files_of[1],
+            "each grant is located in the file that holds it"
+        );
+    }
+}
