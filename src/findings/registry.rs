@@ -154,6 +154,22 @@ pub fn native_rules() -> Vec<RuleInfo> {
     ]
 }
 
+/// A rule's options and their defaults, as Markdown (rule reference and `explain`).
+fn options_block(r: &RuleInfo) -> String {
+    if r.options.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "Options (`[rules] {} = {{ ... }}` in `sfpolicy.toml`):\n\n",
+        r.id
+    );
+    for (k, v) in &r.options {
+        let _ = writeln!(out, "- `{k}`, default `{v}`");
+    }
+    out.push('\n');
+    out
+}
+
 /// Every rule of a run, in id order.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
@@ -220,17 +236,7 @@ impl Registry {
                 r.category.as_str(),
                 r.origin
             );
-            if !r.options.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "Options (`[rules] {} = {{ ... }}` in `sfpolicy.toml`):\n",
-                    r.id
-                );
-                for (k, v) in &r.options {
-                    let _ = writeln!(out, "- `{k}`, default `{v}`");
-                }
-                out.push('\n');
-            }
+            out.push_str(&options_block(r));
         }
         out.trim_end().to_string() + "\n"
     }
@@ -248,14 +254,8 @@ impl Registry {
             r.origin
         );
         if !r.options.is_empty() {
-            let _ = writeln!(
-                text,
-                "\nOptions (`[rules] {} = {{ ... }}` in sfpolicy.toml):",
-                r.id
-            );
-            for (k, v) in &r.options {
-                let _ = writeln!(text, "  {k} = {v}");
-            }
+            text.push('\n');
+            text.push_str(&options_block(r));
         }
         Some(text)
     }

@@ -399,21 +399,21 @@ impl Org {
         }
     }
 
+    /// The components an index lists.
+    fn listed<'a>(
+        &'a self,
+        ids: Option<&'a Vec<usize>>,
+    ) -> impl Iterator<Item = &'a Arc<Component>> + 'a {
+        ids.into_iter().flatten().map(|&i| &self.components[i])
+    }
+
     /// The components a file defines (one, or an object and its embedded children).
     pub fn in_file(&self, file: FileId) -> impl Iterator<Item = &Arc<Component>> + '_ {
-        self.by_file
-            .get(&file)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.components[i])
+        self.listed(self.by_file.get(&file))
     }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Arc<Component>> + '_ {
-        self.by_kind
-            .get(&kind)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.components[i])
+        self.listed(self.by_kind.get(&kind))
     }
 
     /// Case-insensitive lookup by API name.

@@ -23,6 +23,14 @@ pub struct Origin {
 }
 
 impl Origin {
+    pub fn new(doc: &Arc<Document>, file: FileId, node: NodeId) -> Origin {
+        Origin {
+            doc: doc.clone(),
+            file,
+            node,
+        }
+    }
+
     pub fn loc(&self) -> Loc {
         element_loc(&self.doc, self.file, self.node)
     }
@@ -159,11 +167,7 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
                 if let Some(name) = doc.child_text(n, "name") {
                     out.push(Arc::new(UserGrant {
                         name: name.to_string(),
-                        origin: Origin {
-                            doc: doc.clone(),
-                            file,
-                            node: n,
-                        },
+                        origin: Origin::new(doc, file, n),
                         via: via.cloned(),
                     }));
                 }
@@ -171,11 +175,6 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
         }
     }
     for (doc, file, n) in c.elements_named("objectPermissions") {
-        let origin = |node| Origin {
-            doc: doc.clone(),
-            file,
-            node,
-        };
         let Some(object) = doc.child_text(n, "object") else {
             continue;
         };
@@ -194,16 +193,11 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
             object: object.to_string(),
             flags,
             written,
-            origin: origin(n),
+            origin: Origin::new(doc, file, n),
             via: via.cloned(),
         }));
     }
     for (doc, file, n) in c.elements_named("fieldPermissions") {
-        let origin = |node| Origin {
-            doc: doc.clone(),
-            file,
-            node,
-        };
         let Some(field) = doc.child_text(n, "field") else {
             continue;
         };
@@ -214,7 +208,7 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
             readable: editable || written_readable,
             editable,
             written_readable,
-            origin: origin(n),
+            origin: Origin::new(doc, file, n),
             via: via.cloned(),
         }));
     }
@@ -236,11 +230,7 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
         let member = doc.text(n).trim();
         let via = Via {
             member: member.to_string(),
-            element: Origin {
-                doc: c.doc.clone(),
-                file: c.file,
-                node: n,
-            },
+            element: Origin::new(&c.doc, c.file, n),
         };
         match org.find(Kind::PermissionSet, member) {
             Some(ps) => {

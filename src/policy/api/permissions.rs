@@ -65,32 +65,28 @@ fn editable_fields_by_object(p: &Permissions, editable_objects: &FxHashSet<Strin
         .collect()
 }
 
+/// Grants as script values, each wrapped in its handle type.
+fn handles<G, H: Clone + Send + Sync + 'static>(grants: &[Arc<G>], wrap: fn(Arc<G>) -> H) -> Array {
+    grants
+        .iter()
+        .map(|g| Dynamic::from(wrap(g.clone())))
+        .collect()
+}
+
 pub(super) fn register(engine: &mut Engine) {
     engine
         .register_type_with_name::<PermissionsRef>("Permissions")
-        .register_get("user_permissions", |p: &mut PermissionsRef| -> Array {
-            p.0.user
-                .iter()
-                .map(|g| Dynamic::from(UserGrantRef(g.clone())))
-                .collect()
+        .register_get("user_permissions", |p: &mut PermissionsRef| {
+            handles(&p.0.user, UserGrantRef)
         })
-        .register_get("custom_permissions", |p: &mut PermissionsRef| -> Array {
-            p.0.custom
-                .iter()
-                .map(|g| Dynamic::from(UserGrantRef(g.clone())))
-                .collect()
+        .register_get("custom_permissions", |p: &mut PermissionsRef| {
+            handles(&p.0.custom, UserGrantRef)
         })
-        .register_get("object_permissions", |p: &mut PermissionsRef| -> Array {
-            p.0.objects
-                .iter()
-                .map(|g| Dynamic::from(ObjectGrantRef(g.clone())))
-                .collect()
+        .register_get("object_permissions", |p: &mut PermissionsRef| {
+            handles(&p.0.objects, ObjectGrantRef)
         })
-        .register_get("field_permissions", |p: &mut PermissionsRef| -> Array {
-            p.0.fields
-                .iter()
-                .map(|g| Dynamic::from(FieldGrantRef(g.clone())))
-                .collect()
+        .register_get("field_permissions", |p: &mut PermissionsRef| {
+            handles(&p.0.fields, FieldGrantRef)
         })
         .register_get("missing_members", |p: &mut PermissionsRef| -> Array {
             p.0.missing_members
