@@ -205,12 +205,13 @@ impl Analysis {
                         ));
                     }
                 }
-            } else if let Some((doc, file, n)) = c
-                .elements_named("license")
-                .chain(c.elements_named("userLicense"))
-                .next()
+            } else if let Some(n) = c
+                .doc
+                .child(c.node, "license")
+                .or_else(|| c.doc.child(c.node, "userLicense"))
             {
-                let l = doc.text(n).to_lowercase();
+                // A decomposed set keeps its licence in its own file, like any set.
+                let l = c.doc.text(n).to_lowercase();
                 if l.contains("integration") && l.contains("api") {
                     found.push((
                         c.clone(),
@@ -218,9 +219,9 @@ impl Analysis {
                             EvidenceKind::Licence,
                             "it carries the Salesforce API Integration permission set licence"
                                 .into(),
-                            Some(crate::model::org::element_loc(doc, file, n)),
+                            Some(Self::element_loc(c, n)),
                             true,
-                            doc.text(n).trim(),
+                            c.doc.text(n).trim(),
                         ),
                     ));
                 }

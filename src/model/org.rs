@@ -27,6 +27,9 @@ pub struct Component {
     pub node: NodeId,
     /// The other files of a decomposed permission set, each holding some of its elements.
     pub parts: Vec<Part>,
+    /// Why a profile is Salesforce's standard profile (`None`: custom), decided once: the
+    /// licence sits at the end of a profile that can have tens of thousands of elements.
+    pub standard: std::sync::OnceLock<Option<&'static str>>,
 }
 
 /// One file of a decomposed permission set.
@@ -369,6 +372,7 @@ impl Org {
                     doc: doc.clone(),
                     node: child,
                     parts: Vec::new(),
+                    standard: Default::default(),
                 });
             }
         }
@@ -380,6 +384,7 @@ impl Org {
             doc,
             node: root,
             parts: Vec::new(),
+            standard: Default::default(),
         });
     }
 

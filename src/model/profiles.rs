@@ -265,6 +265,10 @@ fn standard_named(name: &str) -> Option<&'static Standard> {
 
 /// Why a profile counts as Salesforce's (for inventory and docs), or `None` when it is custom.
 pub fn standard_profile_evidence(c: &Component) -> Option<&'static str> {
+    *c.standard.get_or_init(|| decide_standard(c))
+}
+
+fn decide_standard(c: &Component) -> Option<&'static str> {
     let licence = c.text("userLicense");
     let known = standard_named(&c.name);
     let licence_fits =

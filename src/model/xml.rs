@@ -44,6 +44,9 @@ pub struct Document {
     root_name: Box<str>,
     /// Element name → id, so lookups compare integers (and a name the file lacks costs nothing).
     name_ids: FxHashMap<Box<str>, u32>,
+    /// The root's first child of each name: a profile's root has tens of thousands of children,
+    /// and its singletons (`userLicense`, `custom`, `label`) are looked up often.
+    root_first: FxHashMap<u32, NodeId>,
 }
 
 /// A malformed file: message and byte offset of the problem.
@@ -103,6 +106,9 @@ impl Builder {
         let id = self.doc.nodes.len() as NodeId;
         let name = self.intern(name);
         let parent = self.stack.last().map_or(NONE, |open| open.node);
+        if parent == 0 && self.stack.len() == 1 {
+            self.doc.root_first.entry(name).or_insert(id);
+        }
         self.doc.nodes.push(Node {
             name,
             parent,
@@ -379,6 +385,10 @@ impl Document {
     }
 
     pub fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {
+        if node == 0 {
+            let id = self.name_ids.get(name)?;
+            return self.root_first.get(id).copied();
+        }
         self.children_named(node, name).next()
     }
 
