@@ -1,34 +1,36 @@
-//! A global allocator that counts the bytes each thread holds, so the policy sandbox can stop a
-//! script that grows a string, array or map without bound.
+//! A global allocator that counts the bytes each thread holds while a policy runs, so the
+//! sandbox can stop a script that grows a string, array or map without bound.
 //!
 //! Rhai's own size limits re-measure a whole array after every change (quadratic for a growing
-//! array); counting allocations costs one thread-local add per allocation instead.
+//! array); counting allocations costs one thread-local add per allocation instead. Counting is on
+//! only on a thread that runs script code (`counting(true)`), and off again while a native API
+//! function builds model data the script reads (`policy::sandbox::native`): the budget is for what
+//! a policy builds, not for the org it reads.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Counting starts when policies start: parsing allocates millions of times and needs no limit.
-static COUNTING: AtomicBool = AtomicBool::new(false);
-
-/// Start counting allocations (the policy phase).
-pub fn start_counting() {
-    COUNTING.store(true, Ordering::Relaxed);
-}
 
 thread_local! {
     static HELD: Cell<i64> = const { Cell::new(0) };
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Net bytes allocated by this thread (allocations minus frees made on it).
+/// Net bytes allocated by this thread while counting was on (allocations minus frees made on it).
 pub fn thread_held() -> i64 {
     HELD.try_with(Cell::get).unwrap_or(0)
 }
 
+/// Turn counting on or off for this thread; returns what it was.
+pub fn counting(on: bool) -> bool {
+    ACTIVE.try_with(|a| a.replace(on)).unwrap_or(false)
+}
+
 fn add(delta: i64) {
-    if COUNTING.load(Ordering::Relaxed) {
-        let _ = HELD.try_with(|h| h.set(h.get() + delta));
-    }
+    let _ = ACTIVE.try_with(|a| {
+        if a.get() {
+            let _ = HELD.try_with(|h| h.set(h.get() + delta));
+        }
+    });
 }
 
 /// Install in a binary with `#[global_allocator]`.

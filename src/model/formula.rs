@@ -96,6 +96,48 @@ pub struct FormulaRef {
     pub end: usize,
 }
 
+/// Fields of `$User` that name one person: a test is a bypass only when compared with a literal.
+const PERSONAL_USER_FIELDS: &[&str] = &[
+    "username",
+    "id",
+    "email",
+    "alias",
+    "communitynickname",
+    "federationidentifier",
+    "employeenumber",
+];
+
+/// Does this reference test who the running user is? `$Profile.*`, `$UserRole.*`,
+/// `$User.ProfileId`/`UserRoleId`, literal user/profile/role Ids always; `$User.Username`, `Id`,
+/// `Email` and the like when compared with a literal; a custom User field carrying the profile or
+/// role (`$User.Profile_Name__c`) when compared with a literal. The rule `bypass-by-identity`
+/// documents the reasoning.
+pub fn tests_identity(r: &FormulaRef, compared_with_literal: bool) -> bool {
+    match r.kind {
+        RefKind::Profile
+        | RefKind::UserRole
+        | RefKind::ProfileId
+        | RefKind::RoleId
+        | RefKind::UserId => true,
+        RefKind::User => user_field_tests_identity(&r.name, compared_with_literal),
+        _ => false,
+    }
+}
+
+/// [`tests_identity`] for a `$User` field by name.
+pub fn user_field_tests_identity(field: &str, compared_with_literal: bool) -> bool {
+    let field = field.to_ascii_lowercase();
+    if field == "profileid" || field == "userroleid" {
+        return true;
+    }
+    if PERSONAL_USER_FIELDS.contains(&field.as_str()) {
+        return compared_with_literal;
+    }
+    field.ends_with("__c")
+        && (field.contains("profile") || field.contains("role"))
+        && compared_with_literal
+}
+
 /// Scan a formula (validation rule errorConditionFormula, flow formula expression, flow filterFormula, etc.).
 /// References are returned in source order.
 pub fn scan(formula: &str) -> Vec<FormulaRef> {
@@ -138,10 +180,20 @@ pub fn scan_merge_fields(text: &str) -> Vec<FormulaRef> {
 /// larger operand and is not compared directly. Id references are literals themselves and give
 /// `false`, as does a reference that is not a global found in `formula`.
 pub fn compared_with_literal(formula: &str, r: &FormulaRef) -> bool {
+    compared_with_literal_each(formula, std::slice::from_ref(r))[0]
+}
+
+/// [`compared_with_literal`] for every reference of one formula, lexing it once: linear in the
+/// formula's size however many references it holds.
+pub fn compared_with_literal_each(formula: &str, refs: &[FormulaRef]) -> Vec<bool> {
     let tokens = Tokens::lex(formula);
-    tokens
-        .global_at(r)
-        .is_some_and(|at| tokens.value_compared_with_literal(at..at + 1))
+    refs.iter()
+        .map(|r| {
+            tokens
+                .global_at(r)
+                .is_some_and(|at| tokens.value_compared_with_literal(at..at + 1))
+        })
+        .collect()
 }
 
 /// The lexer proper: record references from `start` on and return where scanning stopped, which

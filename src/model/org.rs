@@ -129,6 +129,20 @@ pub fn text_loc(doc: &Document, file: FileId, node: NodeId, range: std::ops::Ran
         )
         .count()
     };
+    text_loc_nth(doc, file, node, range, occurrence)
+}
+
+/// [`text_loc`] when the caller already knows which occurrence of the piece this is (a scan over
+/// the whole text counts them in one pass instead of once per piece).
+pub fn text_loc_nth(
+    doc: &Document,
+    file: FileId,
+    node: NodeId,
+    range: std::ops::Range<usize>,
+    occurrence: usize,
+) -> Loc {
+    let text = doc.text(node);
+    let piece = text.get(range.clone()).unwrap_or("");
     let (start, end) = doc.text_span(node, range.start, range.end);
     Loc {
         file,

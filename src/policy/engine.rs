@@ -1,13 +1,11 @@
 //! The sandbox: no file, network or process access (Rhai has none and the module resolver only
 //! knows bundled modules), no `eval`, and bounded operations, memory and depth.
 
-use super::{api, PolicyError, BUILTIN_LIBS, LOCATE_OPERATIONS, MAX_MEMORY, MAX_OPERATIONS};
+use super::sandbox::{self, MAX_OPERATIONS, MAX_PADDED_LEN, MAX_STRING_CHARS};
+use super::{api, PolicyError, BUILTIN_LIBS, LOCATE_OPERATIONS};
+use crate::report::escape::escape_line;
 use rhai::module_resolvers::StaticModuleResolver;
-use rhai::{CallFnOptions, Dynamic, Engine, Position, Scope, AST};
-
-thread_local! {
-    pub(super) static CALL_BASELINE: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
-}
+use rhai::{Array, Blob, CallFnOptions, Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 
 /// The sandboxed engine: no file, network or process access (Rhai has none and the module
 /// resolver only knows bundled modules), no `eval`, and bounded operations, sizes and depth.
@@ -25,17 +23,56 @@ fn base_engine() -> Engine {
         .set_max_expr_depths(128, 64)
         .set_max_modules(64)
         .set_strict_variables(true)
-        .set_fail_on_invalid_map_property(true);
+        .set_fail_on_invalid_map_property(true)
+        // Checked before a string is built (`pad` included): cheap, unlike array limits.
+        .set_max_string_size(MAX_STRING_CHARS);
     engine.disable_symbol("eval");
-    // Rhai's size limits re-measure whole arrays on every change; bound memory instead.
-    engine.on_progress(|_| {
-        let used = crate::alloc::thread_held() - CALL_BASELINE.with(std::cell::Cell::get);
-        (used > MAX_MEMORY).then(|| Dynamic::from("memory"))
-    });
-    engine.on_print(|s| eprintln!("{s}"));
-    engine.on_debug(|s, _, pos| eprintln!("debug {pos}: {s}"));
+    // Rhai's array and map limits re-measure whole arrays on every change (quadratic): memory,
+    // time and operations are bounded by the sandbox instead, and the natives that allocate a
+    // size given by the script are bounded here.
+    engine.on_progress(sandbox::on_progress);
+    register_bounded_natives(&mut engine);
+    engine.on_print(|s| eprintln!("{}", escape_line(s)));
+    engine.on_debug(|s, _, pos| eprintln!("debug {pos}: {}", escape_line(s)));
     api::register(&mut engine);
     engine
+}
+
+fn too_large(what: &str) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorDataTooLarge(what.into(), Position::NONE).into()
+}
+
+fn padded_len(len: i64, what: &str) -> Result<usize, Box<EvalAltResult>> {
+    if len > MAX_PADDED_LEN {
+        return Err(too_large(what));
+    }
+    Ok(len.max(0) as usize)
+}
+
+/// `pad` and `blob` allocate whatever length the script asks for, in one native call: without a
+/// bound a single `blob(100000000000)` aborts the process. These replace Rhai's own.
+fn register_bounded_natives(engine: &mut Engine) {
+    engine
+        .register_fn("pad", |a: &mut Array, len: i64, item: Dynamic| {
+            let len = padded_len(len, "array")?;
+            if len > a.len() {
+                a.resize(len, item);
+            }
+            Ok::<(), Box<EvalAltResult>>(())
+        })
+        .register_fn("pad", |b: &mut Blob, len: i64, value: i64| {
+            let len = padded_len(len, "blob")?;
+            if len > b.len() {
+                b.resize(len, value as u8);
+            }
+            Ok::<(), Box<EvalAltResult>>(())
+        })
+        .register_fn("blob", |len: i64| {
+            Ok::<Blob, Box<EvalAltResult>>(vec![0; padded_len(len, "blob")?])
+        })
+        .register_fn("blob", |len: i64, value: i64| {
+            Ok::<Blob, Box<EvalAltResult>>(vec![value as u8; padded_len(len, "blob")?])
+        });
 }
 
 thread_local! {
@@ -63,9 +100,12 @@ pub(super) fn locate_limit(ast: &AST, name: &str, args: impl rhai::FuncArgs) -> 
         engine
     });
     LAST_POSITION.with(|p| p.set(Position::NONE));
-    CALL_BASELINE.with(|b| b.set(crate::alloc::thread_held()));
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-    let _ = engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, name, args);
+    // A budget of its own (stepping is slow, and each step of a loop that grows a value slower
+    // still): the position it reaches is good enough.
+    let _ = sandbox::guarded_with(sandbox::MAX_CALL_TIME / 4, sandbox::MAX_MEMORY / 8, || {
+        engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, name, args)
+    });
     let _ = api::drain_reported();
     let pos = LAST_POSITION.with(|p| p.get());
     (!pos.is_none()).then_some(pos)
@@ -120,8 +160,9 @@ pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyErr
         let ast = engine
             .compile(&source)
             .map_err(|e| PolicyError::at(&origin, e.position(), e.err_type().to_string()))?;
-        let module = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &engine)
-            .map_err(|e| PolicyError::from_eval(&origin, &e))?;
+        let module =
+            sandbox::guarded(|| rhai::Module::eval_ast_as_new(Scope::new(), &ast, &engine))
+                .map_err(|e| PolicyError::from_eval(&origin, &e))?;
         let module = rhai::Shared::new(module);
         engine.register_static_module(name.as_str(), module.clone());
         resolver.insert(name, (*module).clone());

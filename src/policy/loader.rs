@@ -94,8 +94,8 @@ impl Policy {
             .compile(source)
             .map_err(|e| PolicyError::at(origin, e.position(), e.err_type().to_string()))?;
         let mut scope = Scope::new();
-        engine
-            .run_ast_with_scope(&mut scope, &ast)
+        // Top-level code runs under the same budgets as `check`.
+        super::sandbox::guarded(|| engine.run_ast_with_scope(&mut scope, &ast))
             .map_err(|e| PolicyError::from_eval(origin, &e))?;
         let meta: Map = scope
             .get_value::<Map>("RULE")

@@ -11,6 +11,7 @@ pub mod api;
 mod engine;
 mod loader;
 mod runner;
+pub mod sandbox;
 
 pub use engine::{engine, engine_with_libs};
 pub use loader::{builtin, load_dir};
@@ -24,15 +25,10 @@ use std::fmt;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// Operations one policy call may take: far above any real rule over a 3 MB profile, and reached
-/// by an infinite loop in about half a second.
-pub const MAX_OPERATIONS: u64 = 10_000_000;
+pub use sandbox::{MAX_MEMORY, MAX_OPERATIONS};
 
 /// Budget of the stepping re-run that locates a limit: enough to be inside the runaway loop.
-const LOCATE_OPERATIONS: u64 = 1_000_000;
-
-/// Memory one policy call may hold (counted by `alloc::CountingAlloc` in the binary).
-pub const MAX_MEMORY: i64 = 256 << 20;
+const LOCATE_OPERATIONS: u64 = 200_000;
 
 /// A loaded, compiled policy.
 pub struct Policy {
@@ -104,9 +100,22 @@ impl PolicyError {
             EvalAltResult::ErrorTooManyOperations(_) => format!(
                 "policy exceeded its budget of {MAX_OPERATIONS} operations (an endless loop?)"
             ),
+            EvalAltResult::ErrorTerminated(token, _)
+                if token.to_string() == sandbox::STOPPED_TIME =>
+            {
+                format!(
+                    "policy ran longer than {:.1} s in one call (an endless loop, or one that grows slower with each step?)",
+                    sandbox::MAX_CALL_TIME.as_secs_f64()
+                )
+            }
             EvalAltResult::ErrorTerminated(..) => format!(
                 "policy held more than {} MB of memory (a string, array or map growing without bound?)",
                 MAX_MEMORY >> 20
+            ),
+            EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+                "policy built a value larger than the sandbox allows ({what}: at most {} characters per string, {} items per padded array or blob)",
+                sandbox::MAX_STRING_CHARS,
+                sandbox::MAX_PADDED_LEN
             ),
             EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
             other => other.to_string(),

@@ -1,7 +1,8 @@
 //! Running policies over the org: every `check` call per component of its kinds and every
 //! `check_org`, in parallel, each in the sandbox with the policy's options.
 
-use super::engine::{locate_limit, CALL_BASELINE};
+use super::engine::locate_limit;
+use super::sandbox;
 use super::{api, Policy, PolicyError};
 use crate::analysis::Analysis;
 use crate::findings::Finding;
@@ -18,14 +19,15 @@ impl Policy {
         args: A,
     ) -> Result<(), PolicyError> {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        CALL_BASELINE.with(|b| b.set(crate::alloc::thread_held()));
-        let result = engine.call_fn_with_options::<Dynamic>(
-            options,
-            &mut Scope::new(),
-            &self.ast,
-            name,
-            args.clone(),
-        );
+        let result = sandbox::guarded(|| {
+            engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut Scope::new(),
+                &self.ast,
+                name,
+                args.clone(),
+            )
+        });
         let Err(e) = result else {
             return Ok(());
         };
@@ -98,7 +100,6 @@ pub fn run(
     policies: &[Policy],
     analysis: &Arc<Analysis>,
 ) -> Result<Vec<Finding>, PolicyError> {
-    crate::alloc::start_counting();
     let org = &analysis.org;
     let options: Vec<Arc<Map>> = policies
         .iter()

@@ -64,10 +64,12 @@ impl Element {
     }
 
     fn children_named(&self, tag: &str) -> Array {
-        self.doc
-            .children_named(self.node, tag)
-            .map(|c| Dynamic::from(self.at(c)))
-            .collect()
+        crate::policy::sandbox::native(|| {
+            self.doc
+                .children_named(self.node, tag)
+                .map(|c| Dynamic::from(self.at(c)))
+                .collect()
+        })
     }
 
     /// `el.someChild`: schema-checked property access.
@@ -220,7 +222,9 @@ pub(super) fn register(engine: &mut Engine) {
             "components",
             |o: &mut OrgRef, kind: &str| -> RhaiResult<Array> {
                 let kind = kind_arg(kind)?;
-                Ok(o.0.org.of_kind(kind).map(component_dyn).collect())
+                Ok(crate::policy::sandbox::native(|| {
+                    o.0.org.of_kind(kind).map(component_dyn).collect()
+                }))
             },
         )
         .register_fn(

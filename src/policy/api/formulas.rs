@@ -5,7 +5,7 @@ use super::documents::Element;
 use super::line_of;
 use crate::findings::Loc;
 use crate::model::formula;
-use crate::model::org::text_loc;
+use crate::model::org::text_loc_nth;
 use rhai::{Array, Dynamic, Engine, Map};
 
 /// A reference found in a formula (`$User.Username`, `$Permission.X`, a literal profile id).
@@ -14,6 +14,8 @@ pub struct FormulaRef {
     pub kind: &'static str,
     /// Compared with (or matched against) a string literal in the formula.
     pub compared_with_literal: bool,
+    /// Tests who the running user is (`formula::tests_identity`).
+    pub tests_identity: bool,
     pub text: String,
     pub name: String,
     pub line: i64,
@@ -22,19 +24,51 @@ pub struct FormulaRef {
 
 fn formula_refs(el: &Element) -> Array {
     let text = el.doc.text(el.node);
-    formula::scan(text)
-        .into_iter()
-        .map(|r| {
-            let loc = text_loc(&el.doc, el.file, el.node, r.start..r.end);
+    // Occurrences of each reference text so far: anchors tell identical references apart.
+    let mut seen: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+    let refs = formula::scan(text);
+    let compared = formula::compared_with_literal_each(text, &refs);
+    refs.into_iter()
+        .zip(compared)
+        .map(|(r, compared_with_literal)| {
+            let occurrence = {
+                let n = seen.entry(text[r.start..r.end].to_string()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            let loc = text_loc_nth(&el.doc, el.file, el.node, r.start..r.end, occurrence);
             Dynamic::from(FormulaRef {
                 kind: r.kind.as_str(),
-                compared_with_literal: formula::compared_with_literal(text, &r),
+                tests_identity: formula::tests_identity(&r, compared_with_literal),
+                compared_with_literal,
                 line: line_of(el.file, loc.start),
                 loc,
                 text: r.text,
                 name: r.name,
             })
         })
+        .collect()
+}
+
+/// The references of a formula that test who the running user is: the identity globals, or,
+/// when there are none, the literal profile and role Ids (a literal user Id without `$User.Id`
+/// is a record field compared with a user: routing, not a gate).
+fn identity_refs(el: &Element) -> Array {
+    let all = formula_refs(el);
+    let of = |r: &Dynamic| {
+        r.read_lock::<FormulaRef>()
+            .map(|r| (r.tests_identity, r.kind))
+    };
+    let globals: Array = all
+        .iter()
+        .filter(|r| of(r).is_some_and(|(t, k)| t && !k.ends_with("-id")))
+        .cloned()
+        .collect();
+    if !globals.is_empty() {
+        return globals;
+    }
+    all.into_iter()
+        .filter(|r| of(r).is_some_and(|(_, k)| k == "profile-id" || k == "role-id"))
         .collect()
 }
 
@@ -48,7 +82,13 @@ pub(super) fn register(engine: &mut Engine) {
         .register_get("compared_with_literal", |r: &mut FormulaRef| {
             r.compared_with_literal
         })
-        .register_fn("formula_refs", |e: &mut Element| formula_refs(e))
+        .register_get("tests_identity", |r: &mut FormulaRef| r.tests_identity)
+        .register_fn("formula_refs", |e: &mut Element| {
+            crate::policy::sandbox::native(|| formula_refs(e))
+        })
+        .register_fn("identity_refs", |e: &mut Element| {
+            crate::policy::sandbox::native(|| identity_refs(e))
+        })
         .register_fn("to_string", |r: &mut FormulaRef| r.text.clone())
         .register_fn("to_debug", |r: &mut FormulaRef| {
             format!("FormulaRef({} {} at line {})", r.kind, r.text, r.line)
@@ -57,6 +97,19 @@ pub(super) fn register(engine: &mut Engine) {
             formula::literal_id_kind(value.trim())
                 .map_or(Dynamic::UNIT, |k| Dynamic::from(k.as_str().to_string()))
         })
+        .register_fn(
+            "tests_identity",
+            |reference: &str, compared_with_literal: bool| {
+                formula::classify_reference(reference.trim()).is_some_and(|(kind, path)| match kind
+                {
+                    formula::RefKind::Profile | formula::RefKind::UserRole => true,
+                    formula::RefKind::User => {
+                        formula::user_field_tests_identity(&path, compared_with_literal)
+                    }
+                    _ => false,
+                })
+            },
+        )
         .register_fn("classify_reference", |reference: &str| {
             formula::classify_reference(reference.trim()).map_or(Dynamic::UNIT, |(k, path)| {
                 let mut m = Map::new();

@@ -168,10 +168,13 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn(
             "effective_permissions",
             |o: &mut OrgRef, c: ComponentRef| {
-                PermissionsRef(
-                    o.0.effective_permissions(&c.0),
-                    Arc::new(o.0.editable_objects(&c.0)),
-                )
+                // Model data the script reads: not counted against its budget.
+                crate::policy::sandbox::native(|| {
+                    PermissionsRef(
+                        o.0.effective_permissions(&c.0),
+                        Arc::new(o.0.editable_objects(&c.0)),
+                    )
+                })
             },
         )
         .register_fn("is_standard_profile", |_: &mut OrgRef, c: ComponentRef| {

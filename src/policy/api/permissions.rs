@@ -95,7 +95,7 @@ pub(super) fn register(engine: &mut Engine) {
                 .collect()
         })
         .register_get("editable_fields_by_object", |p: &mut PermissionsRef| {
-            editable_fields_by_object(&p.0, &p.1)
+            crate::policy::sandbox::native(|| editable_fields_by_object(&p.0, &p.1))
         })
         .register_fn("has", |p: &mut PermissionsRef, name: &str| {
             p.0.user.iter().any(|g| g.name.eq_ignore_ascii_case(name))
