@@ -282,10 +282,15 @@ fn native_findings(org: &Org, options: &Options) -> Vec<Finding> {
     }
     if selected(UNREAD_METADATA, options) {
         for unread in &org.unread {
+            let severity = if unread.note {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
             out.push(
                 Finding::new(
                     UNREAD_METADATA,
-                    Severity::Warning,
+                    severity,
                     format!("{} {}", org.rel(unread.file), unread.reason),
                     file_loc(unread.file),
                 )

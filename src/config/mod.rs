@@ -154,17 +154,42 @@ impl Config {
             error: TomlError::new(0..0, format!("cannot read config: {e}")),
         })?;
         let rel = crate::source::paths::slashes(path.strip_prefix(root).unwrap_or(&path));
-        Config::parse(&text)
-            .map(|mut c| {
-                c.source = Some((path.clone(), rel, text.clone()));
-                c.policy_paths = c
-                    .policy_paths
-                    .into_iter()
-                    .map(|(p, s)| (path.parent().unwrap_or(root).join(p), s))
-                    .collect();
-                c
-            })
-            .map_err(|error| ConfigError { path, text, error })
+        let mut config = match Config::parse(&text) {
+            Ok(c) => c,
+            Err(error) => return Err(ConfigError { path, text, error }),
+        };
+        let base = path.parent().unwrap_or(root).to_path_buf();
+        let mut policy_paths = Vec::new();
+        for (p, span) in std::mem::take(&mut config.policy_paths) {
+            let joined = base.join(&p);
+            let inside = match (std::fs::canonicalize(&joined), std::fs::canonicalize(root)) {
+                (Ok(dir), Ok(root)) => dir.starts_with(&root),
+                (Err(e), _) => {
+                    let error = TomlError::new(
+                        span,
+                        format!("policy folder `{}` cannot be read: {e}", p.display()),
+                    );
+                    return Err(ConfigError { path, text, error });
+                }
+                (_, Err(_)) => false,
+            };
+            // The config travels with the repository: a pull request must not be able to make CI
+            // run scripts from anywhere on the machine.
+            if !inside {
+                let error = TomlError::new(
+                    span,
+                    format!(
+                        "policy folder `{}` is outside the project; `[policies] paths` stay inside it (give other folders on the command line with --rules)",
+                        p.display()
+                    ),
+                );
+                return Err(ConfigError { path, text, error });
+            }
+            policy_paths.push((joined, span));
+        }
+        config.policy_paths = policy_paths;
+        config.source = Some((path, rel, text));
+        Ok(config)
     }
 
     pub fn parse(text: &str) -> Result<Config, TomlError> {
@@ -410,6 +435,12 @@ fn parse_waiver(item: &Node) -> Result<Waiver, TomlError> {
                     format!("`expires` must be a date YYYY-MM-DD, found `{text}`"),
                 ));
             }
+            if !is_calendar_date(date) {
+                return Err(TomlError::new(
+                    e.node.span.clone(),
+                    format!("`expires = \"{date}\"` is not a day of the calendar"),
+                ));
+            }
             Some(date.to_string())
         }
         None => None,
@@ -433,6 +464,25 @@ pub fn is_iso_date(s: &str) -> bool {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// A `YYYY-MM-DD` text that names a real day (months 1–12, days of that month, leap years), in a
+/// year a waiver can mean (up to 2999).
+pub fn is_calendar_date(s: &str) -> bool {
+    if !is_iso_date(s) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=2999).contains(&y) && (1..=days).contains(&d)
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`; `SFPOLICY_TODAY` overrides it for tests.
@@ -542,6 +592,29 @@ rules = { connected-app-ip-relaxed = "off" }
         let g = glob("force-app/*.xml").unwrap();
         assert!(g.is_match("force-app/a.xml"));
         assert!(!g.is_match("force-app/sub/a.xml"));
+    }
+
+    #[test]
+    fn impossible_waiver_dates_are_located_errors() {
+        for bad in [
+            "2025-13-45",
+            "9999-99-99",
+            "2026-02-29",
+            "2026-04-31",
+            "2026-00-10",
+        ] {
+            let text = format!(
+                "[[waivers]]\nrule = \"r\"\npath = \"p\"\nreason = \"why\"\nexpires = \"{bad}\"\n"
+            );
+            let e = Config::parse(&text).unwrap_err();
+            assert_eq!(&text[e.span.clone()], format!("\"{bad}\""), "{bad}");
+            assert!(
+                e.message.contains("not a day of the calendar"),
+                "{}",
+                e.message
+            );
+        }
+        assert!(is_calendar_date("2028-02-29") && is_calendar_date("2027-12-31"));
     }
 
     #[test]

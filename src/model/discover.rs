@@ -30,8 +30,20 @@ pub struct Project {
     pub unread: Vec<Unread>,
     /// The sfdx project's own namespace (`""` when none).
     pub namespace: String,
-    /// Problems worth telling the user that do not stop the run (bad sfdx-project.json...).
+    /// Problems worth telling the user that do not stop the run.
     pub warnings: Vec<String>,
+    /// An `sfdx-project.json` that cannot be read or parsed: reported as `invalid-metadata`.
+    pub invalid_project_file: Option<ProjectFileProblem>,
+}
+
+/// A project file that cannot be used, located.
+#[derive(Debug, Clone)]
+pub struct ProjectFileProblem {
+    pub rel: String,
+    pub path: PathBuf,
+    pub text: String,
+    pub offset: usize,
+    pub message: String,
 }
 
 /// A path sfpolicy will not read, and why.
@@ -40,6 +52,8 @@ pub struct Unread {
     pub path: PathBuf,
     pub rel: String,
     pub reason: String,
+    /// A symbolic link (not followed on purpose), rather than something that failed.
+    pub symlink: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -110,6 +124,7 @@ pub fn discover(root: &Path, options: &Options) -> Project {
                         rel: relative(root, &path),
                         path,
                         reason: format!("cannot be read: {}", io_message(&error)),
+                        symlink: false,
                     });
                     return ignore::WalkState::Continue;
                 }
@@ -126,7 +141,8 @@ pub fn discover(root: &Path, options: &Options) -> Project {
                         lock(&found).1.push(Unread {
                             path,
                             rel,
-                            reason: "is a symbolic link; sfpolicy does not follow links".into(),
+                            reason: "is a symbolic link; sfpolicy does not follow links, so it was not checked".into(),
+                            symlink: true,
                         });
                     } else {
                         lock(&found).0.push(DiscoveredFile {
@@ -177,10 +193,30 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// `sfdx-project.json`: the project's namespace. A file that cannot be read or is not JSON is
+/// an `invalid-metadata` finding (the whole folder is still scanned), never silently ignored.
 fn read_sfdx_project(project: &mut Project) {
     let file = project.root.join("sfdx-project.json");
-    let Ok(text) = std::fs::read_to_string(&file) else {
+    if !file.exists() {
         return;
+    }
+    let problem = |text: String, offset: usize, message: String| ProjectFileProblem {
+        rel: "sfdx-project.json".into(),
+        path: file.clone(),
+        text,
+        offset,
+        message,
+    };
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(e) => {
+            project.invalid_project_file = Some(problem(
+                String::new(),
+                0,
+                format!("sfdx-project.json cannot be read ({e}); the whole folder was scanned"),
+            ));
+            return;
+        }
     };
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(json) => {
@@ -188,11 +224,19 @@ fn read_sfdx_project(project: &mut Project) {
                 project.namespace = ns.to_string();
             }
         }
-        Err(e) => project.warnings.push(format!(
-            "sfdx-project.json:{}:{}: not valid JSON ({e}); scanning the whole folder",
-            e.line(),
-            e.column()
-        )),
+        Err(e) => {
+            let offset = text
+                .split_inclusive('\n')
+                .take(e.line().saturating_sub(1))
+                .map(str::len)
+                .sum::<usize>()
+                + e.column().saturating_sub(1);
+            let message = format!(
+                "sfdx-project.json is not valid JSON ({}); the whole folder was scanned, without its namespace",
+                e.to_string().split(" at line ").next().unwrap_or("")
+            );
+            project.invalid_project_file = Some(problem(text, offset, message));
+        }
     }
 }
 

@@ -183,6 +183,8 @@ pub struct InvalidFile {
 pub struct UnreadFile {
     pub file: FileId,
     pub reason: String,
+    /// Only a note (a symbolic link sfpolicy chose not to follow), not a failure to read.
+    pub note: bool,
 }
 
 #[derive(Debug, Default)]
@@ -284,8 +286,23 @@ impl Org {
         for (part, rel) in orphans {
             let set = rel.rsplit('/').nth(1).unwrap_or("").to_string();
             org.unread.push(UnreadFile {
+                note: false,
                 file: part.file,
                 reason: format!("is part of the decomposed permission set {set}, whose {set}.permissionset-meta.xml is missing, so its grants are not read"),
+            });
+        }
+        if let Some(problem) = &project.invalid_project_file {
+            let id = org.sources.add(SourceFile::from_text(
+                problem.rel.clone(),
+                problem.path.clone(),
+                &problem.text,
+            ));
+            org.invalid.push(InvalidFile {
+                file: id,
+                error: XmlError {
+                    message: problem.message.clone(),
+                    offset: problem.offset,
+                },
             });
         }
         for skipped in &project.unread {
@@ -297,6 +314,7 @@ impl Org {
             org.unread.push(UnreadFile {
                 file: id,
                 reason: skipped.reason.clone(),
+                note: skipped.symlink,
             });
         }
         org.components = pending
@@ -324,6 +342,7 @@ impl Org {
             PermissionSetPart::Entry { element, root } => (*root, Some(*element)),
             PermissionSetPart::Unknown => {
                 self.unread.push(UnreadFile {
+                    note: false,
                     file,
                     reason: format!(
                         "is in the decomposed permission set {}, but sfpolicy does not know this kind of part, so its grants are not read",

@@ -230,6 +230,15 @@ impl Document {
                 base + e.valid_up_to(),
             )
         })?;
+        if let Some(at) = first_forbidden_byte(&bytes[base..]) {
+            return Err(err(
+                format!(
+                    "the control character U+{:04X} is not allowed in XML 1.0 (a NUL or control byte in a metadata file)",
+                    bytes[base + at]
+                ),
+                base + at,
+            ));
+        }
         let mut builder = Builder {
             // Roughly one element per 40 bytes and a quarter of the bytes as text in metadata
             // files: sizing up front saves the copies of a growing Vec.
@@ -281,6 +290,15 @@ impl Document {
                 }
                 Event::GeneralRef(reference) => {
                     let decoded = match reference.resolve_char_ref() {
+                        Ok(Some(c)) if !xml_char(c) => {
+                            return Err(err(
+                                format!(
+                                    "&{};: the character U+{:04X} is not allowed in XML 1.0",
+                                    &*reference, c as u32
+                                ),
+                                before,
+                            ))
+                        }
                         Ok(Some(c)) => c,
                         Ok(None) => predefined_entity(&reference).ok_or_else(|| {
                             err(
@@ -554,6 +572,26 @@ impl Iterator for Children<'_> {
     }
 }
 
+/// XML 1.0 `Char`: tab, newline, carriage return and everything from space up, except the
+/// surrogates (impossible in a Rust char) and U+FFFE, U+FFFF.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
+}
+
+/// The first byte XML 1.0 forbids (C0 controls but tab, newline and carriage return), if any.
+/// A branch-free pass per block first: almost every file has none.
+fn first_forbidden_byte(bytes: &[u8]) -> Option<usize> {
+    let bad = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+    let mut offset = 0;
+    for block in bytes.chunks(256) {
+        if block.iter().fold(false, |any, &b| any | bad(b)) {
+            return block.iter().position(|&b| bad(b)).map(|i| offset + i);
+        }
+        offset += block.len();
+    }
+    None
+}
+
 /// Children that name an element among its siblings, in order of preference.
 const ANCHOR_ID_CHILDREN: &[&str] = &[
     "fullName",
@@ -764,6 +802,26 @@ mod tests {
         }
         let e = Document::parse(b"<R>\xff</R>").unwrap_err();
         assert_eq!(e.offset, 3);
+    }
+
+    #[test]
+    fn control_characters_are_not_xml() {
+        for (src, at) in [
+            ("<R>a\u{0}b</R>", 4),
+            ("<R>\u{1b}[2J</R>", 3),
+            ("<R>ok</R>\u{7}", 9),
+        ] {
+            let e = Document::parse(src.as_bytes()).unwrap_err();
+            assert!(
+                e.message.contains("not allowed in XML 1.0"),
+                "{}",
+                e.message
+            );
+            assert_eq!(e.offset, at, "{src:?}");
+        }
+        let e = Document::parse(b"<R>&#0;</R>").unwrap_err();
+        assert!(e.message.contains("&#0;"), "{}", e.message);
+        assert!(Document::parse(b"<R>a\tb\r\n&#10;&#x9;</R>").is_ok());
     }
 
     #[test]
