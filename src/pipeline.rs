@@ -282,10 +282,12 @@ fn native_findings(org: &Org, options: &Options) -> Vec<Finding> {
     }
     if selected(UNREAD_METADATA, options) {
         for unread in &org.unread {
+            // A symbolic link is a choice (a note); a file nobody could read fails the run,
+            // as a malformed one does.
             let severity = if unread.note {
                 Severity::Info
             } else {
-                Severity::Warning
+                unread.severity
             };
             out.push(
                 Finding::new(

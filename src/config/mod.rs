@@ -308,10 +308,25 @@ impl Config {
     }
 }
 
+/// Most globs one `[integrations]` list may hold: each compiles to an automaton, and a list meant
+/// for naming conventions has a handful.
+pub const MAX_GLOBS: usize = 1000;
+
 fn name_globs(t: &Table, key: &str) -> Result<Vec<(GlobMatcher, String)>, TomlError> {
     let Some(e) = t.get(key) else {
         return Ok(Vec::new());
     };
+    if let toml_tree::Value::Array(items) = &e.node.value {
+        if items.len() > MAX_GLOBS {
+            return Err(TomlError::new(
+                e.key_span.clone(),
+                format!(
+                    "`{key}` lists {} globs; at most {MAX_GLOBS} (globs name conventions, like `*_Integration`, not every component)",
+                    items.len()
+                ),
+            ));
+        }
+    }
     e.node
         .as_str_list(key)?
         .into_iter()

@@ -185,6 +185,9 @@ pub struct UnreadFile {
     pub reason: String,
     /// Only a note (a symbolic link sfpolicy chose not to follow), not a failure to read.
     pub note: bool,
+    /// How much it matters: a folder or file that cannot be read is an error (the run cannot
+    /// vouch for it); a part sfpolicy does not know is a warning.
+    pub severity: crate::findings::Severity,
 }
 
 #[derive(Debug, Default)]
@@ -287,6 +290,7 @@ impl Org {
             let set = rel.rsplit('/').nth(1).unwrap_or("").to_string();
             org.unread.push(UnreadFile {
                 note: false,
+                severity: crate::findings::Severity::Warning,
                 file: part.file,
                 reason: format!("is part of the decomposed permission set {set}, whose {set}.permissionset-meta.xml is missing, so its grants are not read"),
             });
@@ -315,6 +319,7 @@ impl Org {
                 file: id,
                 reason: skipped.reason.clone(),
                 note: skipped.symlink,
+                severity: crate::findings::Severity::Error,
             });
         }
         org.components = pending
@@ -343,6 +348,7 @@ impl Org {
             PermissionSetPart::Unknown => {
                 self.unread.push(UnreadFile {
                     note: false,
+                    severity: crate::findings::Severity::Warning,
                     file,
                     reason: format!(
                         "is in the decomposed permission set {}, but sfpolicy does not know this kind of part, so its grants are not read",
