@@ -2,6 +2,7 @@
 //! policy, an unreadable baseline. Located errors name the file, line and column and quote the
 //! line, like a finding.
 
+use crate::escape::escape_line;
 use crate::source::{CodespanFiles, PathStyle, SourceDb, SourceFile};
 use std::ops::Range;
 use std::path::Path;
@@ -36,7 +37,7 @@ impl ToolError {
     pub fn new(message: impl Into<String>) -> ToolError {
         let message = message.into();
         ToolError {
-            rendered: message.clone(),
+            rendered: escape_line(&message),
             message,
             location: None,
         }
@@ -46,7 +47,11 @@ impl ToolError {
     pub fn at(path: &str, line: usize, column: usize, message: impl Into<String>) -> ToolError {
         let message = message.into();
         ToolError {
-            rendered: format!("{path}:{line}:{column}: {message}"),
+            rendered: format!(
+                "{}:{line}:{column}: {}",
+                escape_line(path),
+                escape_line(&message)
+            ),
             message,
             location: Some(ErrorLocation {
                 path: path.to_string(),
@@ -71,8 +76,9 @@ impl ToolError {
         let end = span.end.clamp(span.start.min(text.len()), text.len());
         let start = span.start.min(end);
         let (line, column) = db.get(file).position(start);
+        // The message may quote a key or value of the file: one line, control characters shown.
         let diagnostic = Diagnostic::error()
-            .with_message(message)
+            .with_message(escape_line(message))
             .with_labels(vec![Label::primary(file, start..end)]);
         let mut buffer = Buffer::no_color();
         let files = CodespanFiles {
@@ -87,7 +93,11 @@ impl ToolError {
         // main prints "error: " itself; the rendering starts with it too.
         let rendered = match rendered.strip_prefix("error: ") {
             Some(rest) => rest.to_string(),
-            None => format!("{name}:{line}:{column}: {message}"),
+            None => format!(
+                "{}:{line}:{column}: {}",
+                escape_line(&name),
+                escape_line(message)
+            ),
         };
         ToolError {
             message: message.to_string(),

@@ -267,7 +267,7 @@ pub fn render_table(inventory: &Inventory) -> String {
         "\n{} integration identities; {weak} rest on hints alone (their findings are warnings, never errors)",
         inventory.identities.len()
     );
-    crate::report::escape::escape_block(&out)
+    crate::escape::escape_block(&out)
 }
 
 fn render_apps(items: &[Item]) -> String {

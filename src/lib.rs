@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod escape;
 pub mod findings;
 pub mod inventory;
 pub mod model;

@@ -52,6 +52,9 @@ pub struct Outcome {
     pub identity: IdentityStats,
     pub files_checked: usize,
     pub warnings: Vec<String>,
+    /// Policies that failed (a limit hit, a runtime error): the report still holds every other
+    /// finding, and the run exits 2.
+    pub errors: Vec<ToolError>,
 }
 
 impl From<crate::config::ConfigError> for ToolError {
@@ -63,6 +66,22 @@ impl From<crate::config::ConfigError> for ToolError {
 impl From<crate::analysis::RegisterError> for ToolError {
     fn from(e: crate::analysis::RegisterError) -> Self {
         ToolError::located(&e.path, &e.text, e.error.span, &e.error.message)
+    }
+}
+
+impl From<policy::FailedPolicy> for ToolError {
+    fn from(failed: policy::FailedPolicy) -> Self {
+        let mut error = ToolError::from(failed.error);
+        if failed.more > 0 {
+            let more = format!(
+                "; {} of `{}` failed too",
+                crate::util::plural(failed.more, "other call"),
+                failed.id
+            );
+            error.rendered.push_str(&crate::escape::escape_line(&more));
+            error.message.push_str(&more);
+        }
+        error
     }
 }
 
@@ -296,7 +315,7 @@ fn native_findings(org: &Org, options: &Options) -> Vec<Finding> {
                     format!("{} {}", org.rel(unread.file), unread.reason),
                     file_loc(unread.file),
                 )
-                .with_help("commit the file itself (not a link) or make it readable, so that it is checked"),
+                .with_help(unread.help),
             );
         }
     }
@@ -385,7 +404,10 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let mut findings = native_findings(&org, options);
     let analysis = Arc::new(Analysis::build(org, config, register));
     timer.lap("analysis");
-    findings.extend(policy::run(&engine, &policies, &analysis)?);
+    let policy_run = policy::run(&engine, &policies, &analysis);
+    findings.extend(policy_run.findings);
+    let failed: Vec<String> = policy_run.errors.iter().map(|e| e.id.clone()).collect();
+    let errors: Vec<ToolError> = policy_run.errors.into_iter().map(ToolError::from).collect();
     timer.lap("policies");
 
     // The findings stage.
@@ -405,7 +427,11 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     ran.sort();
     if let Some(config_file) = analysis.config_file {
         if !config.waivers.is_empty() {
-            let is_ran = |id: &str| ran.binary_search_by(|r| r.as_str().cmp(id)).is_ok();
+            // A policy that failed did not finish: its waivers are neither used nor unused.
+            let is_ran = |id: &str| {
+                ran.binary_search_by(|r| r.as_str().cmp(id)).is_ok()
+                    && !failed.iter().any(|f| f == id)
+            };
             waivers::apply(
                 &mut findings,
                 sources,
@@ -424,6 +450,15 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         }
     }
     let mut baseline_written = None;
+    if let (Some(_), Some(first)) = (&options.write_baseline, errors.first()) {
+        // A baseline without that policy's findings would hide them as "fixed" later.
+        let mut error = first.clone();
+        let why =
+            " (the baseline was not written: it would miss the findings of the policy that failed)";
+        error.message.push_str(why);
+        error.rendered.push_str(why);
+        return Err(error);
+    }
     if let Some(path) = &options.write_baseline {
         baseline::write(path, &findings, sources)?;
         baseline_written = Some(findings.len());
@@ -453,6 +488,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         identity,
         files_checked,
         warnings,
+        errors,
     })
 }
 

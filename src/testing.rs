@@ -222,7 +222,18 @@ pub fn run_case(
         ..pipeline::Options::default()
     };
     let outcome = match pipeline::run(&options) {
-        Ok(o) => o,
+        Ok(o) if o.errors.is_empty() => o,
+        Ok(o) => {
+            let rendered: Vec<String> = o.errors.into_iter().map(|e| e.rendered).collect();
+            return Ok(CaseResult {
+                name,
+                missing: Vec::new(),
+                unexpected: Vec::new(),
+                matched: 0,
+                error: Some(rendered.join("\n")),
+                output_diff: None,
+            });
+        }
         Err(e) => {
             return Ok(CaseResult {
                 name,
@@ -277,6 +288,7 @@ pub fn run_case(
         })
         .collect();
     let input = ReportInput {
+        errors: &[],
         sources,
         findings: &findings,
         files_checked: outcome.files_checked,
@@ -446,7 +458,7 @@ pub fn render(results: &[CaseResult]) -> String {
     let passed = by_status.get(&true).copied().unwrap_or(0);
     let failed = by_status.get(&false).copied().unwrap_or(0);
     let _ = writeln!(out, "{passed} passed, {failed} failed");
-    crate::report::escape::escape_block(&out)
+    crate::escape::escape_block(&out)
 }
 
 #[cfg(test)]

@@ -298,6 +298,7 @@ fn a_report_never_quotes_other_text_than_was_checked() {
         .collect();
     let text = human::render(
         &ReportInput {
+            errors: &[],
             sources: &outcome.analysis.org.sources,
             findings: &outcome.findings,
             files_checked: outcome.files_checked,

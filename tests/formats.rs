@@ -74,6 +74,7 @@ fn metas(outcome: &Outcome) -> Vec<RuleMeta<'_>> {
 
 fn input(outcome: &Outcome) -> ReportInput<'_> {
     ReportInput {
+        errors: &[],
         sources: &outcome.analysis.org.sources,
         findings: &outcome.findings,
         files_checked: outcome.files_checked,
@@ -166,6 +167,7 @@ fn hostile_input<'a>(
     fail_on: Option<Severity>,
 ) -> ReportInput<'a> {
     ReportInput {
+        errors: &[],
         sources: &h.sources,
         findings,
         files_checked: 1,
@@ -641,6 +643,7 @@ fn junit_of_a_clean_run_is_a_suite_of_passes() {
     let sources = SourceDb::default();
     let rules = [rule("alpha", Severity::Error), rule("beta", Severity::Info)];
     let xml = junit::render(&ReportInput {
+        errors: &[],
         sources: &sources,
         findings: &[],
         files_checked: 0,
@@ -778,6 +781,7 @@ fn github_annotations_for_a_real_run() {
 
     let sources = SourceDb::default();
     let clean = github::render(&ReportInput {
+        errors: &[],
         sources: &sources,
         findings: &[],
         files_checked: 1,
@@ -845,6 +849,7 @@ fn gitlab_code_quality_shape_and_severities() {
 
     let sources = SourceDb::default();
     let clean = gitlab::render(&ReportInput {
+        errors: &[],
         sources: &sources,
         findings: &[],
         files_checked: 0,

@@ -2,9 +2,9 @@
 //! and the reports.
 
 use crate::diag::ToolError;
+use crate::escape::escape_block;
 use crate::findings::Severity;
 use crate::pipeline;
-use crate::report::escape::escape_block;
 use crate::report::{self, ReportInput, RuleMeta};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -306,6 +306,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
         })
         .collect();
     let input = ReportInput {
+        errors: &outcome.errors,
         sources: &outcome.analysis.org.sources,
         findings: &outcome.findings,
         files_checked: outcome.files_checked,
@@ -344,6 +345,14 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     if args.output.is_some() && !args.quiet {
         // The report went to a file: say what it holds, so the log is not silent.
         note(&report::human::summary_line(&input));
+    }
+    if !outcome.errors.is_empty() {
+        // The report holds every other policy's findings; the run still cannot vouch for the
+        // project, so it is a tool error.
+        for error in &outcome.errors {
+            print_error(error);
+        }
+        return Ok(ExitCode::from(2));
     }
     let failed = outcome.findings.iter().any(|f| input.fails(f));
     Ok(ExitCode::from(u8::from(failed)))

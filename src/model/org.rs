@@ -188,6 +188,8 @@ pub struct UnreadFile {
     /// How much it matters: a folder or file that cannot be read is an error (the run cannot
     /// vouch for it); a part sfpolicy does not know is a warning.
     pub severity: crate::findings::Severity,
+    /// What to do about it.
+    pub help: &'static str,
 }
 
 #[derive(Debug, Default)]
@@ -291,6 +293,7 @@ impl Org {
             org.unread.push(UnreadFile {
                 note: false,
                 severity: crate::findings::Severity::Warning,
+                help: "commit the permission set's .permissionset-meta.xml beside its parts, or remove the orphaned part",
                 file: part.file,
                 reason: format!("is part of the decomposed permission set {set}, whose {set}.permissionset-meta.xml is missing, so its grants are not read"),
             });
@@ -320,6 +323,11 @@ impl Org {
                 reason: skipped.reason.clone(),
                 note: skipped.symlink,
                 severity: crate::findings::Severity::Error,
+                help: if skipped.symlink {
+                    "commit the file itself, not a link to it, so that it is checked"
+                } else {
+                    "make it readable by the user running sfpolicy (permissions, path length), so that it is checked"
+                },
             });
         }
         org.components = pending
@@ -349,6 +357,7 @@ impl Org {
                 self.unread.push(UnreadFile {
                     note: false,
                     severity: crate::findings::Severity::Warning,
+                    help: "name parts as the decomposed layouts do (<Set>.userPermission-meta.xml, objectSettings/<Object>.objectSettings-meta.xml, fieldPermissions/<Object>.<Field>.fieldPermission-meta.xml); if Salesforce added a layout, please report it",
                     file,
                     reason: format!(
                         "is in the decomposed permission set {}, but sfpolicy does not know this kind of part, so its grants are not read",

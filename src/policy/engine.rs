@@ -3,7 +3,7 @@
 
 use super::sandbox::{self, MAX_OPERATIONS, MAX_PADDED_LEN, MAX_STRING_CHARS};
 use super::{api, PolicyError, BUILTIN_LIBS, LOCATE_OPERATIONS};
-use crate::report::escape::escape_line;
+use crate::escape::escape_line;
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::{Array, Blob, CallFnOptions, Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 

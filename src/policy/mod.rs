@@ -15,7 +15,7 @@ pub mod sandbox;
 
 pub use engine::{engine, engine_with_libs};
 pub use loader::{builtin, load_dir};
-pub use runner::{check_option_type, run};
+pub use runner::{check_option_type, run, FailedPolicy, PolicyRun};
 
 use crate::findings::registry::Category;
 use crate::findings::Severity;

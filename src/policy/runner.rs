@@ -94,12 +94,25 @@ fn effective_options(policy: &Policy, config: &crate::config::Config) -> Arc<Map
     Arc::new(map)
 }
 
-/// Run every policy over the org. Components are checked in parallel; the result is sorted.
-pub fn run(
-    engine: &Engine,
-    policies: &[Policy],
-    analysis: &Arc<Analysis>,
-) -> Result<Vec<Finding>, PolicyError> {
+/// What running the policies produced: their findings, and the calls that failed.
+pub struct PolicyRun {
+    pub findings: Vec<Finding>,
+    /// The first failed call of each policy that failed (a limit hit, a runtime error), with how
+    /// many other calls of that policy failed too. The other policies' findings are still
+    /// reported; the run exits 2.
+    pub errors: Vec<FailedPolicy>,
+}
+
+pub struct FailedPolicy {
+    pub id: String,
+    pub error: PolicyError,
+    /// Further calls of the same policy that failed (other components).
+    pub more: usize,
+}
+
+/// Run every policy over the org. Components are checked in parallel; the findings are sorted.
+/// A call that fails contributes no findings (what it reported before failing may be partial).
+pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> PolicyRun {
     let org = &analysis.org;
     let options: Vec<Arc<Map>> = policies
         .iter()
@@ -119,7 +132,7 @@ pub fn run(
         }
     }
     let org_ref = OrgRef(analysis.clone());
-    let batches: Vec<Vec<Finding>> = work
+    let outcomes: Vec<(usize, Result<Vec<Finding>, PolicyError>)> = work
         .par_iter()
         .map(|&(p, c)| {
             let policy = &policies[p];
@@ -142,25 +155,43 @@ pub fn run(
             };
             let reported = api::drain_reported();
             api::set_current(None);
-            result?;
-            Ok(reported
-                .into_iter()
-                .map(|r| {
-                    let mut f = Finding::new(
-                        &policy.id,
-                        r.severity.unwrap_or(policy.severity),
-                        r.message,
-                        r.loc,
-                    );
-                    f.help = r.help;
-                    f.related = r.related;
-                    f.more_related = r.more_related;
-                    f
-                })
-                .collect())
+            let findings = result.map(|()| {
+                reported
+                    .into_iter()
+                    .map(|r| {
+                        let mut f = Finding::new(
+                            &policy.id,
+                            r.severity.unwrap_or(policy.severity),
+                            r.message,
+                            r.loc,
+                        );
+                        f.help = r.help;
+                        f.related = r.related;
+                        f.more_related = r.more_related;
+                        f
+                    })
+                    .collect()
+            });
+            (p, findings)
         })
-        .collect::<Result<_, PolicyError>>()?;
-    let mut findings: Vec<Finding> = batches.into_iter().flatten().collect();
+        .collect();
+    let mut findings = Vec::new();
+    let mut errors: Vec<FailedPolicy> = Vec::new();
+    // In work order (policy, then component), so the error shown for a policy does not depend on
+    // thread timing.
+    for (p, outcome) in outcomes {
+        match outcome {
+            Ok(found) => findings.extend(found),
+            Err(error) => match errors.iter_mut().find(|e| e.id == policies[p].id) {
+                Some(failed) => failed.more += 1,
+                None => errors.push(FailedPolicy {
+                    id: policies[p].id.clone(),
+                    error,
+                    more: 0,
+                }),
+            },
+        }
+    }
     crate::findings::sort(&mut findings, &org.sources);
-    Ok(findings)
+    PolicyRun { findings, errors }
 }

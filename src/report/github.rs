@@ -39,6 +39,19 @@ pub fn render(input: &ReportInput) -> String {
             escape_data(&message),
         );
     }
+    // A policy that failed: an error annotation (not located in the diff; the message names the
+    // policy file, line and column).
+    for error in input.errors {
+        let message = match &error.location {
+            Some(at) => format!("{}:{}:{}: {}", at.path, at.line, at.column, error.message),
+            None => error.message.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "::error title=sfpolicy policy error::{}",
+            escape_data(&message)
+        );
+    }
     let counts = Counts::of(input.findings);
     let _ = writeln!(
         out,
@@ -73,7 +86,7 @@ pub fn escape_data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c => out.push_str(&super::escape::escape_line(c.encode_utf8(&mut [0; 4]))),
+            c => out.push_str(&crate::escape::escape_line(c.encode_utf8(&mut [0; 4]))),
         }
     }
     out

@@ -1,12 +1,12 @@
 //! `--format human`: codespan diagnostics with the XML lines and the element underlined.
 //!
-//! Everything a file contains passes through [`crate::report::escape::Escaper`] on its way to the
+//! Everything a file contains passes through [`crate::escape::Escaper`] on its way to the
 //! terminal: control characters are shown as `\u{..}` escapes, never emitted, so a metadata file
 //! cannot colour the terminal, set its title, or start a line that a CI runner executes.
 //! Lines are quoted only when they are what was checked and short enough to read.
 
-use super::escape::{escape_line, Escaper};
 use super::ReportInput;
+use crate::escape::{escape_line, Escaper};
 use crate::findings::{Counts, Finding, Severity};
 use crate::source::{CodespanFiles, FileId, PathStyle, Text};
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
@@ -77,7 +77,7 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
             "{message} [{}]",
             escape_line(&location_text(input, &f.loc, style))
         );
-        notes.push(unquoted_note(input, f.loc.file));
+        notes.extend(unquoted_note(input, f.loc.file));
     }
     for r in &f.related {
         if quotable(input, r.loc.file, r.loc.start, r.loc.end) {
@@ -107,13 +107,18 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
         .with_notes(notes)
 }
 
-fn unquoted_note(input: &ReportInput, file: FileId) -> String {
+/// Why a finding's lines are not shown (nothing to say for a file that was never read: the
+/// finding itself is about that).
+fn unquoted_note(input: &ReportInput, file: FileId) -> Option<String> {
     match input.sources.get(file).text() {
-        Text::Changed => {
+        Text::Changed => Some(
             "the file changed after it was checked (or could not be read again); its lines are not shown"
-                .to_string()
-        }
-        Text::Checked(_) => format!("the line is longer than {MAX_QUOTED_LINE} characters; not quoted"),
+                .to_string(),
+        ),
+        Text::Checked(_) => Some(format!(
+            "the line is longer than {MAX_QUOTED_LINE} characters; not quoted"
+        )),
+        Text::Unread => None,
     }
 }
 

@@ -56,7 +56,7 @@ pub fn render(input: &ReportInput) -> String {
             v
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "tool": {"name": "sfpolicy", "version": env!("CARGO_PKG_VERSION")},
         "summary": {
             "files": input.files_checked,
@@ -67,21 +67,30 @@ pub fn render(input: &ReportInput) -> String {
         },
         "findings": findings,
     });
+    // Only when a policy failed: a clean run's document is exactly the documented shape.
+    if !input.errors.is_empty() {
+        doc["errors"] = input.errors.iter().map(error_json).collect::<Vec<Value>>().into();
+    }
     let mut out = serde_json::to_string_pretty(&doc).expect("JSON values always serialize");
     out.push('\n');
     out
 }
 
-/// A tool error as a JSON document, for `--output` (a CI step that reads the file gets the
-/// reason instead of a missing file).
-pub fn render_error(error: &ToolError) -> String {
+/// A tool error: its message and, when located, file, line and column.
+fn error_json(error: &ToolError) -> Value {
     let location = error
         .location
         .as_ref()
         .map(|l| json!({"file": l.path, "line": l.line, "column": l.column}));
+    json!({"message": error.message, "location": location})
+}
+
+/// A tool error as a JSON document, for `--output` (a CI step that reads the file gets the
+/// reason instead of a missing file).
+pub fn render_error(error: &ToolError) -> String {
     let doc = json!({
         "tool": {"name": "sfpolicy", "version": env!("CARGO_PKG_VERSION")},
-        "error": {"message": error.message, "location": location},
+        "error": error_json(error),
         "findings": [],
     });
     serde_json::to_string_pretty(&doc).expect("JSON values always serialize") + "\n"

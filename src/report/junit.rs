@@ -49,15 +49,16 @@ pub fn render(input: &ReportInput) -> String {
         .values()
         .filter(|fs| fs.iter().any(|f| input.fails(f)))
         .count();
-    let tests = groups.len() + passing.len();
+    let tests = groups.len() + passing.len() + input.errors.len();
+    let errors = input.errors.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
+        "<testsuites name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
+        "  <testsuite name=\"sfpolicy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">"
     );
     for ((rel, rule), findings) in &groups {
         let (failing, reported): (Vec<&Finding>, Vec<&Finding>) =
@@ -90,6 +91,15 @@ pub fn render(input: &ReportInput) -> String {
             );
         }
         out.push_str("    </testcase>\n");
+    }
+    // A policy that failed is an <error> (the test could not run), not a failure.
+    for error in input.errors {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"sfpolicy\" name=\"policy error\">\n      <error type=\"policy-error\" message=\"{}\">{}</error>\n    </testcase>",
+            escape(&error.message),
+            escape_text(&error.rendered)
+        );
     }
     for id in passing {
         let _ = writeln!(

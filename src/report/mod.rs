@@ -2,7 +2,6 @@
 //! `github`, `gitlab`). One module per format; every path, line and column comes from the source
 //! database, and quoted lines are the text that was checked.
 
-pub mod escape;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -10,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 
+use crate::diag::ToolError;
 use crate::findings::registry::RuleInfo;
 use crate::findings::{Finding, Severity};
 use crate::source::{PathStyle, SourceDb, Span};
@@ -32,6 +32,8 @@ pub struct ReportInput<'a> {
     pub rules: Vec<RuleMeta<'a>>,
     /// Findings at or above this severity fail the run (`--fail-on`); `None`: never.
     pub fail_on: Option<Severity>,
+    /// Policies that failed during the run (the report is incomplete; the run exits 2).
+    pub errors: &'a [ToolError],
 }
 
 impl ReportInput<'_> {

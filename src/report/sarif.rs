@@ -150,7 +150,8 @@ pub fn render(input: &ReportInput) -> String {
         .results(results)
         .build();
     run.automation_details = Some(automation(input.sources));
-    run.invocations = Some(vec![invocation(true, Vec::new())]);
+    let notifications: Vec<sarif::Notification> = input.errors.iter().map(notification).collect();
+    run.invocations = Some(vec![invocation(input.errors.is_empty(), notifications)]);
     log(run)
 }
 
@@ -158,6 +159,20 @@ pub fn render(input: &ReportInput) -> String {
 /// `invocations[].toolExecutionNotifications` with `executionSuccessful: false`, so the upload
 /// step shows why instead of failing on a missing file.
 pub fn render_error(error: &ToolError, sources: Option<&SourceDb>) -> String {
+    let mut run = sarif::Run::builder()
+        .tool(driver(Vec::new()))
+        .results(Vec::<sarif::Result>::new())
+        .build();
+    if let Some(sources) = sources {
+        run.original_uri_base_ids = Some(src_root(sources));
+        run.automation_details = Some(automation(sources));
+    }
+    run.invocations = Some(vec![invocation(false, vec![notification(error)])]);
+    log(run)
+}
+
+/// A tool error as an error-level `toolExecutionNotification`, located when it can be.
+fn notification(error: &ToolError) -> sarif::Notification {
     let mut notification = sarif::Notification::builder()
         .message(sarif::Message::from(error.message.as_str()))
         .build();
@@ -179,16 +194,7 @@ pub fn render_error(error: &ToolError, sources: Option<&SourceDb>) -> String {
             .physical_location(physical)
             .build()]);
     }
-    let mut run = sarif::Run::builder()
-        .tool(driver(Vec::new()))
-        .results(Vec::<sarif::Result>::new())
-        .build();
-    if let Some(sources) = sources {
-        run.original_uri_base_ids = Some(src_root(sources));
-        run.automation_details = Some(automation(sources));
-    }
-    run.invocations = Some(vec![invocation(false, vec![notification])]);
-    log(run)
+    notification
 }
 
 fn descriptor(rule: &RuleMeta) -> sarif::ReportingDescriptor {

@@ -119,6 +119,9 @@ pub enum Text {
     Checked(Arc<str>),
     /// The file changed (or vanished) after it was checked: its text is not shown.
     Changed,
+    /// Never read (a symbolic link not followed, a folder or file that could not be read): the
+    /// finding about it says why.
+    Unread,
 }
 
 /// One file a finding can point into: metadata, config, register.
@@ -159,7 +162,7 @@ impl SourceFile {
     /// A file that could not be read: no text, no lines.
     pub fn unreadable(rel: String, path: PathBuf, metadata: bool) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, metadata, b"");
-        let _ = file.text.set(Text::Changed);
+        let _ = file.text.set(Text::Unread);
         file
     }
 
@@ -176,7 +179,7 @@ impl SourceFile {
     pub fn checked_text(&self) -> Option<&str> {
         match self.text() {
             Text::Checked(t) => Some(t),
-            Text::Changed => None,
+            Text::Changed | Text::Unread => None,
         }
     }
 
