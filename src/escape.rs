@@ -100,6 +100,73 @@ impl<W: WriteColor> WriteColor for Escaper<W> {
     }
 }
 
+/// Pretty JSON in which no string carries a raw control character either: JSON itself escapes
+/// C0 controls, and this also escapes DEL, C1 controls and bidi overrides (`\u009b` is a
+/// terminal's CSI), so a report `cat` to a terminal or a CI log is as safe as the human one.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::with_capacity(4096);
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, SafeJson(PrettyFormatter::new()));
+    value
+        .serialize(&mut serializer)
+        .expect("JSON values always serialize");
+    let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
+    text.push('\n');
+    text
+}
+
+use serde_json::ser::{Formatter, PrettyFormatter};
+
+/// `PrettyFormatter` with the extra escapes of [`json_pretty`].
+struct SafeJson(PrettyFormatter<'static>);
+
+impl Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|&(_, c)| dangerous(c)) {
+            writer.write_all(rest[..i].as_bytes())?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            rest = &rest[i + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +180,28 @@ mod tests {
             "x\ny\\u{9b}z\\u{202e}"
         );
         assert_eq!(escape_block("lone\rcr"), "lone\\rcr");
+    }
+
+    #[test]
+    fn json_carries_no_raw_control_character() {
+        let value = serde_json::json!({"m": "a\u{7f}b\u{9b}c\u{202e}d\u{1b}e\u{1F600}é", "list": [1, {"k": "v"}]});
+        let text = json_pretty(&value);
+        assert!(
+            text.contains(r#""a\u007fb\u009bc\u202ed\u001be😀é""#),
+            "{text}"
+        );
+        assert!(!text.chars().any(|c| dangerous(c)));
+        // Still JSON, still the same value, still pretty.
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+        assert_eq!(
+            text,
+            serde_json::to_string_pretty(&serde_json::json!({"m": "x", "list": [1, {"k": "v"}]}))
+                .unwrap()
+                .replace("\"x\"", r#""a\u007fb\u009bc\u202ed\u001be😀é""#)
+                + "\n"
+        );
     }
 }

@@ -341,7 +341,7 @@ pub fn render_json(inventory: &Inventory) -> String {
         "integrations": inventory.integrations,
         "identities": inventory.identities,
     });
-    serde_json::to_string_pretty(&doc).expect("serializable") + "\n"
+    crate::escape::json_pretty(&doc)
 }
 
 fn toml_string(s: &str) -> String {

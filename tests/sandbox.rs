@@ -71,7 +71,9 @@ impl Sandbox {
         // checking leaves a report of everything else, with the error in it.
         if !run.stdout.trim().is_empty() {
             let report = run.json();
-            let errors = report["errors"].as_array().expect("the report lists the errors");
+            let errors = report["errors"]
+                .as_array()
+                .expect("the report lists the errors");
             assert_eq!(errors.len(), 1, "{}", run.stdout);
             assert_eq!(errors[0]["location"]["file"], self.policy_path());
         }

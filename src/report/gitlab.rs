@@ -33,9 +33,7 @@ pub fn render(input: &ReportInput) -> String {
             })
         })
         .collect();
-    let mut out = serde_json::to_string_pretty(&issues).expect("JSON values always serialize");
-    out.push('\n');
-    out
+    crate::escape::json_pretty(&issues)
 }
 
 /// Code Climate categories.

@@ -69,11 +69,14 @@ pub fn render(input: &ReportInput) -> String {
     });
     // Only when a policy failed: a clean run's document is exactly the documented shape.
     if !input.errors.is_empty() {
-        doc["errors"] = input.errors.iter().map(error_json).collect::<Vec<Value>>().into();
+        doc["errors"] = input
+            .errors
+            .iter()
+            .map(error_json)
+            .collect::<Vec<Value>>()
+            .into();
     }
-    let mut out = serde_json::to_string_pretty(&doc).expect("JSON values always serialize");
-    out.push('\n');
-    out
+    crate::escape::json_pretty(&doc)
 }
 
 /// A tool error: its message and, when located, file, line and column.
@@ -93,5 +96,5 @@ pub fn render_error(error: &ToolError) -> String {
         "error": error_json(error),
         "findings": [],
     });
-    serde_json::to_string_pretty(&doc).expect("JSON values always serialize") + "\n"
+    crate::escape::json_pretty(&doc)
 }

@@ -100,9 +100,7 @@ fn log(run: sarif::Run) -> String {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build();
-    let mut out = serde_json::to_string_pretty(&log).expect("SARIF values always serialize");
-    out.push('\n');
-    out
+    crate::escape::json_pretty(&log)
 }
 
 pub fn render(input: &ReportInput) -> String {
