@@ -46,7 +46,7 @@ impl Analysis {
             }
             return Ok(None);
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| RegisterError {
+        let text = crate::source::read_to_string(&path).map_err(|e| RegisterError {
             path: path.clone(),
             text: String::new(),
             error: TomlError::new(0..0, format!("cannot read the register: {e}")),

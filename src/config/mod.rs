@@ -148,7 +148,7 @@ impl Config {
                 p
             }
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        let text = crate::source::read_to_string(&path).map_err(|e| ConfigError {
             path: path.clone(),
             text: String::new(),
             error: TomlError::new(0..0, format!("cannot read config: {e}")),

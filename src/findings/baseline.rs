@@ -71,7 +71,7 @@ pub struct Applied {
 
 /// Read a baseline. A missing, malformed or old-format file is an error, never "empty".
 pub fn read(path: &Path) -> Result<Baseline, ToolError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::source::read_to_string(path)
         .map_err(|e| ToolError::new(format!("{}: cannot read baseline: {e}", path.display())))?;
     let located = |e: serde_json::Error| {
         let offset = text

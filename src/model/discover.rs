@@ -52,8 +52,18 @@ pub struct Unread {
     pub path: PathBuf,
     pub rel: String,
     pub reason: String,
-    /// A symbolic link (not followed on purpose), rather than something that failed.
-    pub symlink: bool,
+    pub why: Skipped,
+}
+
+/// Why a recognised path was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skipped {
+    /// A symbolic link, not followed on purpose.
+    Symlink,
+    /// Reading it (or listing a folder) failed.
+    Unreadable,
+    /// Not a regular file: a FIFO (reading would block), a socket, a device.
+    NotAFile,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -124,7 +134,7 @@ pub fn discover(root: &Path, options: &Options) -> Project {
                         rel: relative(root, &path),
                         path,
                         reason: format!("cannot be read: {}", io_message(&error)),
-                        symlink: false,
+                        why: Skipped::Unreadable,
                     });
                     return ignore::WalkState::Continue;
                 }
@@ -132,17 +142,24 @@ pub fn discover(root: &Path, options: &Options) -> Project {
             let Some(file_type) = entry.file_type() else {
                 return ignore::WalkState::Continue;
             };
-            if file_type.is_file() || file_type.is_symlink() {
+            if !file_type.is_dir() {
                 let path = entry.into_path();
                 let rel = relative(root, &path);
                 if let Some(Classified { kind, name, part }) = classify_file(&rel) {
-                    if file_type.is_symlink() {
+                    if !file_type.is_file() && !file_type.is_symlink() {
+                        lock(&found).1.push(Unread {
+                            path,
+                            rel,
+                            reason: "is not a regular file (a FIFO, socket or device); it was not read".into(),
+                            why: Skipped::NotAFile,
+                        });
+                    } else if file_type.is_symlink() {
                         // Never followed: a link could pull files from outside the project.
                         lock(&found).1.push(Unread {
                             path,
                             rel,
                             reason: "is a symbolic link; sfpolicy does not follow links, so it was not checked".into(),
-                            symlink: true,
+                            why: Skipped::Symlink,
                         });
                     } else {
                         lock(&found).0.push(DiscoveredFile {
@@ -207,7 +224,7 @@ fn read_sfdx_project(project: &mut Project) {
         offset,
         message,
     };
-    let text = match std::fs::read_to_string(&file) {
+    let text = match crate::source::read_to_string(&file) {
         Ok(text) => text,
         Err(e) => {
             project.invalid_project_file = Some(problem(

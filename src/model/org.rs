@@ -4,7 +4,7 @@
 //! of the XML. Child components embedded in Metadata API `.object` files (validation rules and
 //! fields) become components of their own, pointing at their element inside the object's file.
 
-use super::discover::{DiscoveredFile, PermissionSetPart, Project};
+use super::discover::{DiscoveredFile, PermissionSetPart, Project, Skipped};
 use super::kind::Kind;
 use super::profiles::standard_profile_label;
 use super::xml::{Document, NodeId, XmlError};
@@ -229,7 +229,7 @@ impl Org {
         let parsed: Vec<(SourceFile, Result<Document, XmlError>)> = project
             .files
             .par_iter()
-            .map(|file| match std::fs::read(&file.path) {
+            .map(|file| match crate::source::read(&file.path) {
                 Ok(bytes) => {
                     let source =
                         SourceFile::from_bytes(file.rel.clone(), file.path.clone(), true, &bytes);
@@ -321,12 +321,12 @@ impl Org {
             org.unread.push(UnreadFile {
                 file: id,
                 reason: skipped.reason.clone(),
-                note: skipped.symlink,
+                note: skipped.why == Skipped::Symlink,
                 severity: crate::findings::Severity::Error,
-                help: if skipped.symlink {
-                    "commit the file itself, not a link to it, so that it is checked"
-                } else {
-                    "make it readable by the user running sfpolicy (permissions, path length), so that it is checked"
+                help: match skipped.why {
+                    Skipped::Symlink => "commit the file itself, not a link to it, so that it is checked",
+                    Skipped::Unreadable => "make it readable by the user running sfpolicy (permissions, path length), so that it is checked",
+                    Skipped::NotAFile => "replace it with the metadata file it stands for, or remove it",
                 },
             });
         }

@@ -139,7 +139,7 @@ pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyErr
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let source = std::fs::read_to_string(&p).map_err(|e| {
+            let source = crate::source::read_to_string(&p).map_err(|e| {
                 PolicyError::at(&origin, Position::NONE, format!("cannot read: {e}"))
             })?;
             if let Some((_, other, existing)) = sources.iter().find(|(n, ..)| *n == name) {

@@ -254,7 +254,7 @@ pub fn load_dir(engine: &Engine, dir: &Path) -> Result<Vec<Policy>, PolicyError>
         .iter()
         .map(|p| {
             let origin = p.display().to_string();
-            let source = std::fs::read_to_string(p).map_err(|e| {
+            let source = crate::source::read_to_string(p).map_err(|e| {
                 PolicyError::at(&origin, Position::NONE, format!("cannot read: {e}"))
             })?;
             Policy::load(engine, &origin, &source, false)

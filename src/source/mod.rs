@@ -21,6 +21,30 @@ pub type FileId = u32;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The bytes of a file the run reads (metadata, config, register, policy, baseline). Only a
+/// regular file (or a link to one) is read: a FIFO would block the run forever, a device would
+/// never end.
+pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            if meta.is_dir() {
+                "is a folder, not a file"
+            } else {
+                "is not a regular file (a FIFO, socket or device)"
+            },
+        ));
+    }
+    std::fs::read(path)
+}
+
+/// [`read`], as UTF-8 text.
+pub fn read_to_string(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text"))
+}
+
 /// 1-based line and column (in characters); the end is exclusive (just after the element).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -168,7 +192,7 @@ impl SourceFile {
 
     /// The text that was checked, re-read from disk and verified on first use.
     pub fn text(&self) -> &Text {
-        self.text.get_or_init(|| match std::fs::read(&self.path) {
+        self.text.get_or_init(|| match read(&self.path) {
             Ok(bytes) if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash => {
                 Text::Checked(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
             }
