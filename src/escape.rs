@@ -128,7 +128,7 @@ impl Formatter for SafeJson {
     ) -> io::Result<()> {
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|&(_, c)| dangerous(c)) {
-            writer.write_all(rest[..i].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..i])?;
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 write!(writer, "\\u{unit:04x}")?;
@@ -190,7 +190,7 @@ mod tests {
             text.contains(r#""a\u007fb\u009bc\u202ed\u001be😀é""#),
             "{text}"
         );
-        assert!(!text.chars().any(|c| dangerous(c)));
+        assert!(!text.chars().any(dangerous));
         // Still JSON, still the same value, still pretty.
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&text).unwrap(),
