@@ -6,8 +6,9 @@
 use codespan_reporting::term::termcolor::{ColorSpec, WriteColor};
 use std::io::{self, Write};
 
-/// Does this character need escaping in output? (Newline is decided by the caller.)
-fn dangerous(c: char) -> bool {
+/// Does this character need escaping in output? (Newline is decided by the caller.) Control
+/// characters but tab, and the invisible direction overrides.
+pub fn dangerous(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }

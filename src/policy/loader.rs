@@ -32,14 +32,14 @@ fn doc_header(source: &str) -> String {
     docs.trim_end().to_string()
 }
 
-fn meta_string(meta: &Map, key: &str, origin: &str) -> Result<String, PolicyError> {
+fn meta_string(meta: &Map, key: &str, origin: &str, source: &str) -> Result<String, PolicyError> {
     meta.get(key)
         .and_then(|v| v.clone().into_immutable_string().ok())
         .map(|s| s.to_string())
         .ok_or_else(|| {
             PolicyError::at(
                 origin,
-                Position::NONE,
+                key_position(source, key),
                 format!("RULE.{key} must be a string"),
             )
         })
@@ -49,6 +49,19 @@ fn meta_string(meta: &Map, key: &str, origin: &str) -> Result<String, PolicyErro
 const RULE_KEYS: &[&str] = &["id", "severity", "category", "kinds", "summary", "options"];
 
 /// Where `key:` is written in the `RULE` header (for errors about it).
+/// Where `needle` first occurs in the script.
+fn text_position(source: &str, needle: &str) -> Option<Position> {
+    let offset = source.find(needle)?;
+    let line = source[..offset].matches('\n').count() + 1;
+    let column = source[..offset]
+        .chars()
+        .rev()
+        .take_while(|&c| c != '\n')
+        .count()
+        + 1;
+    Some(Position::new(line as u16, column as u16))
+}
+
 fn key_position(source: &str, key: &str) -> Position {
     let after_rule = source.find("RULE").unwrap_or(0);
     let Some(offset) = source[after_rule..]
@@ -113,7 +126,7 @@ impl Policy {
                 ));
             }
         }
-        let id = meta_string(&meta, "id", origin)?;
+        let id = meta_string(&meta, "id", origin, source)?;
         if id.is_empty()
             || !id
                 .bytes()
@@ -121,18 +134,24 @@ impl Policy {
         {
             return Err(PolicyError::at(
                 origin,
-                Position::NONE,
+                key_position(source, "id"),
                 format!("RULE.id `{id}` must be kebab-case (a-z, 0-9, -)"),
             ));
         }
-        let severity = meta_string(&meta, "severity", origin)?
+        let severity = meta_string(&meta, "severity", origin, source)?
             .parse::<Severity>()
-            .map_err(|e| PolicyError::at(origin, Position::NONE, format!("RULE.severity: {e}")))?;
-        let summary = meta_string(&meta, "summary", origin)?;
+            .map_err(|e| {
+                PolicyError::at(
+                    origin,
+                    key_position(source, "severity"),
+                    format!("RULE.severity: {e}"),
+                )
+            })?;
+        let summary = meta_string(&meta, "summary", origin, source)?;
         let category = match meta.get("category") {
             None => Category::Security,
             Some(_) => {
-                let text = meta_string(&meta, "category", origin)?;
+                let text = meta_string(&meta, "category", origin, source)?;
                 Category::parse(&text).ok_or_else(|| {
                     PolicyError::at(
                         origin,
@@ -150,7 +169,7 @@ impl Policy {
             let list = list.clone().into_array().map_err(|_| {
                 PolicyError::at(
                     origin,
-                    Position::NONE,
+                    key_position(source, "kinds"),
                     "RULE.kinds must be an array of kind names",
                 )
             })?;
@@ -159,7 +178,8 @@ impl Policy {
                 let kind = Kind::from_name(&name).ok_or_else(|| {
                     PolicyError::at(
                         origin,
-                        Position::NONE,
+                        text_position(source, &format!("\"{name}\""))
+                            .unwrap_or_else(|| key_position(source, "kinds")),
                         format!("RULE.kinds: unknown metadata kind `{name}`"),
                     )
                 })?;
@@ -171,7 +191,7 @@ impl Policy {
             let map = o.clone().try_cast::<Map>().ok_or_else(|| {
                 PolicyError::at(
                     origin,
-                    Position::NONE,
+                    key_position(source, "options"),
                     "RULE.options must be a map of option name to default value",
                 )
             })?;
@@ -190,14 +210,14 @@ impl Policy {
             if !(1..=2).contains(&n) {
                 return Err(PolicyError::at(
                     origin,
-                    Position::NONE,
+                    text_position(source, "fn check").unwrap_or(Position::NONE),
                     "fn check takes (component) or (component, org)",
                 ));
             }
             if kinds.is_empty() {
                 return Err(PolicyError::at(
                     origin,
-                    Position::NONE,
+                    text_position(source, "RULE").unwrap_or(Position::NONE),
                     "fn check needs RULE.kinds: the metadata kinds it reads",
                 ));
             }

@@ -7,21 +7,29 @@
 //! that ran without any finding, so a clean run is a suite of passes, not an empty suite.
 
 use super::ReportInput;
+use crate::escape::escape_line;
 use crate::findings::{Finding, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+/// One line per finding (and its help): CI tools print this text into their logs, so text from
+/// files is escaped to stay on its line, as in the human report.
 fn finding_lines(input: &ReportInput, rel: &str, findings: &[&Finding]) -> String {
     let mut text = String::new();
     for f in findings {
         let span = input.span(&f.loc);
         let _ = writeln!(
             text,
-            "{rel}:{}:{}: {}: {} ({})",
-            span.line, span.column, f.severity, f.message, f.rule
+            "{}:{}:{}: {}: {} ({})",
+            escape_line(rel),
+            span.line,
+            span.column,
+            f.severity,
+            escape_line(&f.message),
+            escape_line(&f.rule)
         );
         if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
-            let _ = writeln!(text, "    help: {help}");
+            let _ = writeln!(text, "    help: {}", escape_line(help));
         }
     }
     escape_text(&text)
@@ -137,6 +145,12 @@ fn escape_with(s: &str, attribute: bool) -> String {
             '\r' => out.push_str("&#13;"),
             '\t' if attribute => out.push_str("&#9;"),
             '\n' if attribute => out.push_str("&#10;"),
+            '\t' | '\n' => out.push(c),
+            // DEL, C1 controls, bidi overrides: legal XML, but a log viewer showing the file
+            // must not get them raw.
+            c if allowed(c) && crate::escape::dangerous(c) => {
+                out.push_str(&format!("&#{};", c as u32));
+            }
             c if allowed(c) => out.push(c),
             _ => {}
         }

@@ -21,6 +21,21 @@ pub type FileId = u32;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The bytes as text with every byte offset kept: a byte that is not part of valid UTF-8 becomes
+/// `?` (one byte), where `from_utf8_lossy` would put a three-byte U+FFFD and shift every offset
+/// after it away from the line index built on the bytes.
+pub fn text_same_offsets(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat('?').take(chunk.invalid().len()));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// The bytes of a file the run reads (metadata, config, register, policy, baseline). Only a
 /// regular file (or a link to one) is read: a FIFO would block the run forever, a device would
 /// never end.
@@ -194,7 +209,7 @@ impl SourceFile {
     pub fn text(&self) -> &Text {
         self.text.get_or_init(|| match read(&self.path) {
             Ok(bytes) if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash => {
-                Text::Checked(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
+                Text::Checked(Arc::from(text_same_offsets(&bytes).as_ref()))
             }
             _ => Text::Changed,
         })
@@ -322,8 +337,9 @@ impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
     type Name = String;
     type Source = &'a str;
 
+    /// Shown on a line of its own: a file name may hold a newline or an escape sequence.
     fn name(&'a self, id: FileId) -> Result<String, codespan_reporting::files::Error> {
-        Ok(self.db.display(id, self.style))
+        Ok(crate::escape::escape_line(&self.db.display(id, self.style)))
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
