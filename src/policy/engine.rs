@@ -2,7 +2,7 @@
 //! knows bundled modules), no `eval`, and bounded operations, memory and depth.
 
 use super::sandbox::{self, MAX_OPERATIONS, MAX_PADDED_LEN, MAX_STRING_CHARS};
-use super::{api, PolicyError, BUILTIN_LIBS, LOCATE_OPERATIONS};
+use super::{api, PolicyError, BUILTIN_LIBS};
 use crate::escape::escape_line;
 use rhai::module_resolvers::StaticModuleResolver;
 use rhai::{Array, Blob, CallFnOptions, Dynamic, Engine, EvalAltResult, Position, Scope, AST};
@@ -76,39 +76,84 @@ fn register_bounded_natives(engine: &mut Engine) {
 }
 
 thread_local! {
-    static LAST_POSITION: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
+    /// The last step of a re-run: its position and the script it is in (a helper module's path
+    /// when the step is inside one).
+    static LAST_STEP: std::cell::RefCell<(Position, Option<String>)> =
+        const { std::cell::RefCell::new((Position::NONE, None)) };
 }
 
-/// Re-run a call that hit a limit on an engine that records every step's position; return the
-/// last one. Only used on the error path: stepping is slow.
+/// What a locator needs to re-run a call like the engine that failed it: the helper modules.
+/// An engine's default tag indexes its entry. (A debugger on the main engine would record every
+/// step of every call: measured, it made the policies three times slower.)
+struct Locator {
+    modules: Vec<(String, rhai::Shared<rhai::Module>)>,
+    engine: std::sync::OnceLock<Engine>,
+}
+
+static LOCATORS: std::sync::Mutex<Vec<std::sync::Arc<Locator>>> = std::sync::Mutex::new(Vec::new());
+
+fn remember_modules(engine: &mut Engine, modules: Vec<(String, rhai::Shared<rhai::Module>)>) {
+    let mut locators = LOCATORS.lock().unwrap_or_else(|e| e.into_inner());
+    engine.set_default_tag(locators.len() as i64);
+    locators.push(std::sync::Arc::new(Locator {
+        modules,
+        engine: std::sync::OnceLock::new(),
+    }));
+}
+
+/// The engine that re-runs failed calls of `engine`, stepping: same API and helper modules, and
+/// a debugger that records each step. Built on first use (the error path only).
 #[allow(deprecated)] // Rhai marks its debugger API volatile, not deprecated.
-pub(super) fn locate_limit(ast: &AST, name: &str, args: impl rhai::FuncArgs) -> Option<Position> {
-    use rhai::debugger::DebuggerCommand;
-    static LOCATOR: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
-    let engine = LOCATOR.get_or_init(|| {
-        let mut engine = engine();
-        engine.set_max_operations(LOCATE_OPERATIONS);
+fn locator_for(engine: &Engine) -> Option<std::sync::Arc<Locator>> {
+    let index = engine.default_tag().as_int().ok()? as usize;
+    let locator = LOCATORS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(index)?
+        .clone();
+    locator.engine.get_or_init(|| {
+        use rhai::debugger::{DebuggerCommand, DebuggerEvent};
+        let mut engine = base_engine();
+        let mut resolver = StaticModuleResolver::new();
+        for (name, module) in &locator.modules {
+            engine.register_static_module(name.as_str(), module.clone());
+            resolver.insert(name.clone(), (**module).clone());
+        }
+        engine.set_module_resolver(resolver);
         engine.register_debugger(
             |_, debugger| debugger,
-            |_, event, _, _, pos| {
-                if matches!(event, rhai::debugger::DebuggerEvent::Step) && !pos.is_none() {
-                    LAST_POSITION.with(|p| p.set(pos));
+            |_, event, _, source, pos| {
+                if matches!(event, DebuggerEvent::Step) && !pos.is_none() {
+                    LAST_STEP.with(|s| *s.borrow_mut() = (pos, source.map(str::to_string)));
                 }
                 Ok(DebuggerCommand::StepInto)
             },
         );
         engine
     });
-    LAST_POSITION.with(|p| p.set(Position::NONE));
+    Some(locator)
+}
+
+/// Where a call that hit a limit was: re-run it stepping, with a small budget of its own
+/// (stepping is slow, and each step of a loop that grows a value slower still), and return the
+/// last step reached — its position, and the helper module it is in, if any. Only used on the
+/// error path.
+pub(super) fn locate_limit(
+    engine: &Engine,
+    ast: &AST,
+    name: &str,
+    args: impl rhai::FuncArgs,
+) -> Option<(Position, Option<String>)> {
+    let locator = locator_for(engine)?;
+    let stepping = locator.engine.get()?;
+    LAST_STEP.with(|s| *s.borrow_mut() = (Position::NONE, None));
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-    // A budget of its own (stepping is slow, and each step of a loop that grows a value slower
-    // still): the position it reaches is good enough.
     let _ = sandbox::guarded_with(sandbox::MAX_CALL_TIME / 4, sandbox::MAX_MEMORY / 8, || {
-        engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, name, args)
+        stepping.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, name, args)
     });
     let _ = api::drain_reported();
-    let pos = LAST_POSITION.with(|p| p.get());
-    (!pos.is_none()).then_some(pos)
+    let (pos, source) = LAST_STEP.with(|s| s.take());
+    (!pos.is_none()).then_some((pos, source))
 }
 
 /// The engine with helper modules: built-in `rules/lib/*.rhai` and each policy folder's
@@ -156,17 +201,22 @@ pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyErr
         }
     }
     let mut resolver = StaticModuleResolver::new();
+    let mut modules = Vec::new();
     for (name, origin, source) in sources {
-        let ast = engine
+        let mut ast = engine
             .compile(&source)
             .map_err(|e| PolicyError::at(&origin, e.position(), e.err_type().to_string()))?;
+        // Errors inside the module's functions name it (`ErrorInFunctionCall`'s source).
+        ast.set_source(origin.as_str());
         let module =
             sandbox::guarded(|| rhai::Module::eval_ast_as_new(Scope::new(), &ast, &engine))
                 .map_err(|e| PolicyError::from_eval(&origin, &e))?;
         let module = rhai::Shared::new(module);
         engine.register_static_module(name.as_str(), module.clone());
-        resolver.insert(name, (*module).clone());
+        resolver.insert(name.clone(), (*module).clone());
+        modules.push((name, module));
     }
     engine.set_module_resolver(resolver);
+    remember_modules(&mut engine, modules);
     Ok(engine)
 }

@@ -27,9 +27,6 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 pub use sandbox::{MAX_MEMORY, MAX_OPERATIONS};
 
-/// Budget of the stepping re-run that locates a limit: enough to be inside the runaway loop.
-const LOCATE_OPERATIONS: u64 = 200_000;
-
 /// A loaded, compiled policy.
 pub struct Policy {
     pub id: String,
@@ -90,11 +87,22 @@ impl PolicyError {
 
     fn from_eval(origin: &str, err: &EvalAltResult) -> Self {
         // Errors inside functions are wrapped; the innermost one has the useful position.
+        // A function of a helper module names the module's file as its source: the innermost
+        // position is in that file.
         let mut inner = err;
-        while let EvalAltResult::ErrorInFunctionCall(_, _, e, _)
-        | EvalAltResult::ErrorInModule(_, e, _) = inner
-        {
-            inner = e;
+        let mut file: Option<&str> = None;
+        loop {
+            match inner {
+                EvalAltResult::ErrorInFunctionCall(_, source, e, _) => {
+                    if !source.is_empty() {
+                        file = Some(source);
+                    }
+                    inner = e;
+                }
+                // (Its first field is the module's name, not its file.)
+                EvalAltResult::ErrorInModule(_, e, _) => inner = e,
+                _ => break,
+            }
         }
         let message = match inner {
             EvalAltResult::ErrorTooManyOperations(_) => format!(
@@ -121,7 +129,18 @@ impl PolicyError {
             other => other.to_string(),
         };
         let message = strip_position_suffix(&message);
-        PolicyError::at(origin, inner.position(), message)
+        let mut error = PolicyError::at(origin, inner.position(), message);
+        if let Some(file) = file.filter(|f| *f != origin) {
+            error.in_helper(file);
+        }
+        error
+    }
+
+    /// The error is in a helper module the policy called: locate it there, and say which
+    /// policy called it.
+    pub(super) fn in_helper(&mut self, file: &str) {
+        self.message = format!("{} (in a helper called by {})", self.message, self.origin);
+        self.origin = file.to_string();
     }
 }
 

@@ -35,9 +35,12 @@ impl Policy {
         if error.line == 0 && e.is_system_exception() {
             // Rhai reports a limit at the call site, which for the entry point is nowhere. Run the
             // call again, stepping, to learn where the script was when it hit the limit.
-            if let Some(pos) = locate_limit(&self.ast, name, args) {
+            if let Some((pos, source)) = locate_limit(engine, &self.ast, name, args) {
                 error.line = pos.line().unwrap_or(0);
                 error.column = pos.position().unwrap_or(0);
+                if let Some(file) = source.filter(|f| *f != self.origin) {
+                    error.in_helper(&file);
+                }
             }
         }
         Err(error)
