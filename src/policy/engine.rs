@@ -5,7 +5,10 @@ use super::sandbox::{self, MAX_OPERATIONS, MAX_PADDED_LEN, MAX_STRING_CHARS};
 use super::{api, PolicyError, BUILTIN_LIBS};
 use crate::escape::escape_line;
 use rhai::module_resolvers::StaticModuleResolver;
-use rhai::{Array, Blob, CallFnOptions, Dynamic, Engine, EvalAltResult, Position, Scope, AST};
+use rhai::{
+    Array, Blob, CallFnOptions, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope,
+    AST,
+};
 
 /// The sandboxed engine: no file, network or process access (Rhai has none and the module
 /// resolver only knows bundled modules), no `eval`, and bounded operations, sizes and depth.
@@ -23,13 +26,13 @@ fn base_engine() -> Engine {
         .set_max_expr_depths(128, 64)
         .set_max_modules(64)
         .set_strict_variables(true)
-        .set_fail_on_invalid_map_property(true)
-        // Checked before a string is built (`pad` included): cheap, unlike array limits.
-        .set_max_string_size(MAX_STRING_CHARS);
+        .set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
-    // Rhai's array and map limits re-measure whole arrays on every change (quadratic): memory,
-    // time and operations are bounded by the sandbox instead, and the natives that allocate a
-    // size given by the script are bounded here.
+    // No Rhai data-size limit (string, array or map): with any of them set, Rhai re-measures a
+    // whole array after every call that changes it, so building a list is quadratic (measured:
+    // 30,000 related locations took over a second). Memory, time and operations are bounded by
+    // the sandbox instead, and the natives that could allocate far more than the script holds
+    // in one call are bounded here.
     engine.on_progress(sandbox::on_progress);
     register_bounded_natives(&mut engine);
     engine.on_print(|s| eprintln!("{}", escape_line(s)));
@@ -49,8 +52,10 @@ fn padded_len(len: i64, what: &str) -> Result<usize, Box<EvalAltResult>> {
     Ok(len.max(0) as usize)
 }
 
-/// `pad` and `blob` allocate whatever length the script asks for, in one native call: without a
-/// bound a single `blob(100000000000)` aborts the process. These replace Rhai's own.
+/// Natives that could allocate far more than the script holds in one call, before the sandbox
+/// gets to look: `pad`, `blob` (a length given by the script: `blob(100000000000)` aborted the
+/// process), `replace` (occurrences × replacement) and the splits (a value per character). These
+/// replace Rhai's own with the same behaviour, and refuse results past the sandbox's sizes.
 fn register_bounded_natives(engine: &mut Engine) {
     engine
         .register_fn("pad", |a: &mut Array, len: i64, item: Dynamic| {
@@ -72,7 +77,176 @@ fn register_bounded_natives(engine: &mut Engine) {
         })
         .register_fn("blob", |len: i64, value: i64| {
             Ok::<Blob, Box<EvalAltResult>>(vec![value as u8; padded_len(len, "blob")?])
+        })
+        .register_fn("pad", |s: &mut ImmutableString, len: i64, c: char| {
+            pad_string(s, len, &c.to_string())
+        })
+        .register_fn(
+            "pad",
+            |s: &mut ImmutableString, len: i64, padding: ImmutableString| {
+                pad_string(s, len, &padding)
+            },
+        )
+        .register_fn(
+            "replace",
+            |s: &mut ImmutableString, find: ImmutableString, with: ImmutableString| {
+                replace_bounded(s, &find, &with)
+            },
+        )
+        .register_fn(
+            "replace",
+            |s: &mut ImmutableString, find: ImmutableString, with: char| {
+                replace_bounded(s, &find, &with.to_string())
+            },
+        )
+        .register_fn(
+            "replace",
+            |s: &mut ImmutableString, find: char, with: ImmutableString| {
+                replace_bounded(s, &find.to_string(), &with)
+            },
+        )
+        .register_fn(
+            "replace",
+            |s: &mut ImmutableString, find: char, with: char| {
+                replace_bounded(s, &find.to_string(), &with.to_string())
+            },
+        )
+        .register_fn("to_chars", |s: &str| {
+            pieces(s.chars().count())?;
+            Ok::<Array, Box<EvalAltResult>>(s.chars().map(Dynamic::from).collect())
+        })
+        .register_fn("split", |s: &mut ImmutableString| {
+            if s.is_empty() {
+                return Ok(vec![Dynamic::from(s.clone())]);
+            }
+            pieces(s.split_whitespace().count())?;
+            Ok::<Array, Box<EvalAltResult>>(s.split_whitespace().map(piece).collect())
+        })
+        .register_fn("split", |s: &mut ImmutableString, d: ImmutableString| {
+            split_bounded(s, &d, None, false)
+        })
+        .register_fn(
+            "split",
+            |s: &mut ImmutableString, d: ImmutableString, n: i64| {
+                split_bounded(s, &d, Some(n), false)
+            },
+        )
+        .register_fn("split", |s: &mut ImmutableString, d: char| {
+            split_bounded(s, &d.to_string(), None, false)
+        })
+        .register_fn("split", |s: &mut ImmutableString, d: char, n: i64| {
+            split_bounded(s, &d.to_string(), Some(n), false)
+        })
+        .register_fn(
+            "split_rev",
+            |s: &mut ImmutableString, d: ImmutableString| split_bounded(s, &d, None, true),
+        )
+        .register_fn(
+            "split_rev",
+            |s: &mut ImmutableString, d: ImmutableString, n: i64| {
+                split_bounded(s, &d, Some(n), true)
+            },
+        )
+        .register_fn("split_rev", |s: &mut ImmutableString, d: char| {
+            split_bounded(s, &d.to_string(), None, true)
+        })
+        .register_fn("split_rev", |s: &mut ImmutableString, d: char, n: i64| {
+            split_bounded(s, &d.to_string(), Some(n), true)
         });
+}
+
+/// `pad` for strings, as Rhai's (pad to `len` characters with repeats of `padding`, the last one
+/// cut), but refusing more than the longest string a policy may build, and doing nothing with
+/// an empty padding (Rhai's loops forever on it, uninterruptibly).
+fn pad_string(s: &mut ImmutableString, len: i64, padding: &str) -> Result<(), Box<EvalAltResult>> {
+    if len <= 0 || padding.is_empty() {
+        return Ok(());
+    }
+    if len as u64 > MAX_STRING_CHARS as u64 {
+        return Err(too_large("string"));
+    }
+    let len = len as usize;
+    let mut count = s.chars().count();
+    if len <= count {
+        return Ok(());
+    }
+    let out = s.make_mut();
+    for c in padding.chars().cycle() {
+        if count == len {
+            break;
+        }
+        out.push(c);
+        count += 1;
+    }
+    Ok(())
+}
+
+/// `replace`, refusing a result longer than the longest string a policy may build (counted
+/// before it is built: a 1 MB string with each character replaced by 1 MB would be a terabyte).
+fn replace_bounded(
+    s: &mut ImmutableString,
+    find: &str,
+    with: &str,
+) -> Result<(), Box<EvalAltResult>> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    let occurrences = if find.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(find).count()
+    };
+    let len = (s.len() - occurrences.min(s.len()) * find.len().min(s.len()))
+        .saturating_add(occurrences.saturating_mul(with.len()));
+    if len > MAX_STRING_CHARS {
+        return Err(too_large("string"));
+    }
+    *s = s.replace(find, with).into();
+    Ok(())
+}
+
+fn piece(p: &str) -> Dynamic {
+    Dynamic::from(ImmutableString::from(p))
+}
+
+/// Refuses an array of more than the longest padded array a policy may build.
+fn pieces(count: usize) -> Result<(), Box<EvalAltResult>> {
+    if count as u64 > MAX_PADDED_LEN as u64 {
+        return Err(too_large("array"));
+    }
+    Ok(())
+}
+
+/// `split` / `split_rev` as Rhai's (the whole string when the delimiter does not occur; at most
+/// `n` pieces when given), with the number of pieces bounded first.
+fn split_bounded(
+    s: &mut ImmutableString,
+    delimiter: &str,
+    n: Option<i64>,
+    reverse: bool,
+) -> Result<Array, Box<EvalAltResult>> {
+    let whole = || Ok(vec![Dynamic::from(s.clone())]);
+    if s.is_empty() || (!delimiter.is_empty() && !s.contains(delimiter)) {
+        return whole();
+    }
+    let limit = match n {
+        Some(n) if n <= 1 => return whole(),
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => usize::MAX,
+    };
+    let count = if delimiter.is_empty() {
+        s.chars().count() + 2
+    } else {
+        s.matches(delimiter).count() + 1
+    };
+    pieces(count.min(limit))?;
+    let text: &str = s.as_str();
+    Ok(match (n.is_some(), reverse) {
+        (false, false) => text.split(delimiter).map(piece).collect(),
+        (false, true) => text.rsplit(delimiter).map(piece).collect(),
+        (true, false) => text.splitn(limit, delimiter).map(piece).collect(),
+        (true, true) => text.rsplitn(limit, delimiter).map(piece).collect(),
+    })
 }
 
 thread_local! {
@@ -219,4 +393,78 @@ pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyErr
     engine.set_module_resolver(resolver);
     remember_modules(&mut engine, modules);
     Ok(engine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(script: &str) -> Result<String, String> {
+        let engine = engine();
+        sandbox::guarded(|| engine.eval::<Dynamic>(script))
+            .map(|v| v.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn bounded_natives_behave_as_rhai_documents() {
+        // The examples of Rhai's own documentation of these functions.
+        let cases = [
+            (r#"let t = "hello"; t.pad(8, '!'); t"#, "hello!!!"),
+            (r#"let t = "hello!!!"; t.pad(5, '*'); t"#, "hello!!!"),
+            (r#"let t = "hello"; t.pad(10, "<>"); t"#, "hello<><><"),
+            (r#"let t = "hello"; t.pad(10, ""); t"#, "hello"),
+            (
+                r#"let t = "hello, world! hello, foobar!"; t.replace("hello", "hey"); t"#,
+                "hey, world! hey, foobar!",
+            ),
+            (
+                r#"let t = "hello, world! hello, foobar!"; t.replace("hello", '*'); t"#,
+                "*, world! *, foobar!",
+            ),
+            (
+                r#"let t = "hello, world! hello, foobar!"; t.replace('l', "(^)"); t"#,
+                "he(^)(^)o, wor(^)d! he(^)(^)o, foobar!",
+            ),
+            (r#"let t = "hello"; t.replace('l', '*'); t"#, "he**o"),
+            (r#"let t = "ab"; t.replace("", "-"); t"#, "-a-b-"),
+            (r#""a,b,c".split(",")"#, r#"["a", "b", "c"]"#),
+            (r#""a,b,c".split(',')"#, r#"["a", "b", "c"]"#),
+            (r#""a,b,c".split(",", 2)"#, r#"["a", "b,c"]"#),
+            (r#""a,b,c".split(',', 1)"#, r#"["a,b,c"]"#),
+            (r#""a,b,c".split_rev(",")"#, r#"["c", "b", "a"]"#),
+            (r#""a,b,c".split_rev(',', 2)"#, r#"["c", "a,b"]"#),
+            (r#""abc".split("")"#, r#"["", "a", "b", "c", ""]"#),
+            (r#""abc".split("x")"#, r#"["abc"]"#),
+            (r#""".split(",")"#, r#"[""]"#),
+            (r#""a  b c ".split()"#, r#"["a", "b", "c"]"#),
+            (r#""héllo".to_chars()"#, "['h', 'é', 'l', 'l', 'o']"),
+            (r#"let a = [1]; a.pad(3, 0); a"#, "[1, 0, 0]"),
+            (r#"blob(3, 7)"#, "[070707]"),
+        ];
+        for (script, expected) in cases {
+            assert_eq!(eval(script).as_deref(), Ok(expected), "{script}");
+        }
+    }
+
+    #[test]
+    fn bounded_natives_refuse_what_would_not_fit() {
+        for script in [
+            r#"let s = "x"; s.pad(1000000000, "y");"#,
+            r#"let s = "x"; s.pad(20000000, 'y');"#,
+            // 100,000 occurrences × 1,000 characters: 100 MB in one call.
+            r#"let s = "x"; s.pad(100000, 'x'); let w = "y"; w.pad(1000, 'y'); s.replace("x", w);"#,
+            r#"let s = "x"; s.pad(2000000, 'x'); s.to_chars()"#,
+            r#"let s = ","; s.pad(2000000, ','); s.split(",")"#,
+            r#"let s = "x"; s.pad(2000000, 'x'); s.split("")"#,
+            r#"let a = []; a.pad(2000000000, 0);"#,
+            "blob(100000000000)",
+        ] {
+            let error = eval(script).expect_err(script);
+            assert!(
+                error.contains("too large") || error.contains("Data"),
+                "{script}: {error}"
+            );
+        }
+    }
 }

@@ -121,7 +121,7 @@ impl PolicyError {
                 MAX_MEMORY >> 20
             ),
             EvalAltResult::ErrorDataTooLarge(what, _) => format!(
-                "policy built a value larger than the sandbox allows ({what}: at most {} characters per string, {} items per padded array or blob)",
+                "policy built a value larger than the sandbox allows ({what}: at most {} characters per padded or replaced string, {} items per padded, split or blob array)",
                 sandbox::MAX_STRING_CHARS,
                 sandbox::MAX_PADDED_LEN
             ),

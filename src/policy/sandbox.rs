@@ -16,17 +16,18 @@ use std::time::{Duration, Instant};
 /// endless loop in about half a second.
 pub const MAX_OPERATIONS: u64 = 10_000_000;
 
-/// Memory one call may hold. Checked at every operation; with strings capped at
-/// [`MAX_STRING_CHARS`], one operation cannot overshoot it by more than a copy of what it holds.
+/// Memory one call may hold. Checked at every operation; with the natives that could allocate
+/// more than the script holds bounded (`engine.rs`), one operation cannot overshoot it by more
+/// than a copy of what it holds.
 pub const MAX_MEMORY: i64 = 128 << 20;
 
 /// Wall-clock time one call may run (native API work excluded).
 pub const MAX_CALL_TIME: Duration = Duration::from_millis(1000);
 
-/// Longest string a policy may build, in characters.
+/// Longest string `pad` or `replace` may build, in characters (`replace`: bytes).
 pub const MAX_STRING_CHARS: usize = 16 << 20;
 
-/// Longest array or blob `pad` or `blob` may create.
+/// Longest array or blob `pad`, `blob`, `split` or `to_chars` may create.
 pub const MAX_PADDED_LEN: i64 = 1 << 20;
 
 #[derive(Clone, Copy)]

@@ -77,7 +77,7 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
             "{message} [{}]",
             escape_line(&location_text(input, &f.loc, style))
         );
-        notes.extend(unquoted_note(input, f.loc.file));
+        notes.extend(unquoted_note(input, f.loc.file, f.loc.start));
     }
     for r in &f.related {
         if quotable(input, r.loc.file, r.loc.start, r.loc.end) {
@@ -109,17 +109,53 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
 
 /// Why a finding's lines are not shown (nothing to say for a file that was never read: the
 /// finding itself is about that).
-fn unquoted_note(input: &ReportInput, file: FileId) -> Option<String> {
+fn unquoted_note(input: &ReportInput, file: FileId, start: usize) -> Option<String> {
     match input.sources.get(file).text() {
         Text::Changed => Some(
             "the file changed after it was checked (or could not be read again); its lines are not shown"
                 .to_string(),
         ),
-        Text::Checked(_) => Some(format!(
-            "the line is longer than {MAX_QUOTED_LINE} characters; not quoted"
-        )),
+        Text::Checked(text) => Some(excerpt(text, input.sources.get(file).lines(), start)),
         Text::Unread => None,
     }
+}
+
+/// Characters quoted on each side of a finding in a line too long to show whole.
+const EXCERPT_CONTEXT: usize = 60;
+
+/// A line too long to quote whole (minified XML, a 50 MB line), cut around the finding.
+/// (The line index, not a scan: a 50 MB line may carry many findings.)
+fn excerpt(text: &str, lines: &crate::source::LineIndex, start: usize) -> String {
+    use crate::source::{ceil_char_boundary, floor_char_boundary};
+    let start = floor_char_boundary(text, start.min(text.len()));
+    let line = lines.line_index(start);
+    let line_start = floor_char_boundary(text, lines.line_start(line, text.len()));
+    let line_end = floor_char_boundary(text, lines.line_start(line + 1, text.len())).max(start);
+    let line_end = if text[..line_end].ends_with('\n') {
+        line_end - 1
+    } else {
+        line_end
+    };
+    let before: usize = text[line_start..start]
+        .char_indices()
+        .rev()
+        .nth(EXCERPT_CONTEXT - 1)
+        .map_or(line_start, |(i, _)| line_start + i);
+    let after = text[start..line_end]
+        .char_indices()
+        .nth(EXCERPT_CONTEXT)
+        .map_or(line_end, |(i, _)| start + i);
+    let (before, after) = (
+        floor_char_boundary(text, before),
+        ceil_char_boundary(text, after),
+    );
+    format!(
+        "the line is too long to quote ({} bytes); around the finding: {}{}{}",
+        line_end - line_start,
+        if before > line_start { "…" } else { "" },
+        escape_line(text[before..after].trim_end_matches('\r')),
+        if after < line_end { "…" } else { "" },
+    )
 }
 
 /// The report with paths relative to the current directory.
