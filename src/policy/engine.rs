@@ -166,18 +166,12 @@ fn pad_string(s: &mut ImmutableString, len: i64, padding: &str) -> Result<(), Bo
         return Err(too_large("string"));
     }
     let len = len as usize;
-    let mut count = s.chars().count();
+    let count = s.chars().count();
     if len <= count {
         return Ok(());
     }
-    let out = s.make_mut();
-    for c in padding.chars().cycle() {
-        if count == len {
-            break;
-        }
-        out.push(c);
-        count += 1;
-    }
+    s.make_mut()
+        .extend(padding.chars().cycle().take(len - count));
     Ok(())
 }
 
