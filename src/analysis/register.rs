@@ -21,7 +21,8 @@ impl Analysis {
             None => (crate::config::register::FILE_NAME.to_string(), false),
         };
         let path = org.root.join(&rel);
-        if !path.is_file() {
+        // Present but not a regular file: read below, and fail clearly.
+        if std::fs::symlink_metadata(&path).is_err() {
             if explicit {
                 return Err(RegisterError {
                     path: config

@@ -142,7 +142,9 @@ impl Config {
             Some(p) => p.to_path_buf(),
             None => {
                 let p = root.join(FILE_NAME);
-                if !p.is_file() {
+                // Absent: defaults. Present but not a regular file (a folder, a FIFO): read, and
+                // fail with a clear error rather than run with defaults.
+                if std::fs::symlink_metadata(&p).is_err() {
                     return Ok(Config::default());
                 }
                 p

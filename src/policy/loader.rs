@@ -267,7 +267,7 @@ pub fn load_dir(engine: &Engine, dir: &Path) -> Result<Vec<Policy>, PolicyError>
     })?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rhai") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| x == "rhai") && !p.is_dir())
         .collect();
     paths.sort();
     paths
