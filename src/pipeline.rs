@@ -101,6 +101,44 @@ impl From<PolicyError> for ToolError {
     }
 }
 
+/// The engine and policies of a run. With no policy folder (only the built-in rules, which are
+/// part of the binary) they are compiled once per process: a process that checks many projects
+/// (the fuzzer, an editor integration) does not pay for it each time.
+fn engine_and_policies(
+    dirs: &[PathBuf],
+    replace_builtins: bool,
+) -> Result<(EngineRef, Vec<Policy>), ToolError> {
+    if dirs.is_empty() {
+        static BUILTIN: std::sync::OnceLock<(rhai::Engine, Vec<Policy>)> =
+            std::sync::OnceLock::new();
+        if let Some((engine, policies)) = BUILTIN.get() {
+            return Ok((EngineRef::Shared(engine), policies.clone()));
+        }
+        let engine = policy::engine_with_libs(dirs)?;
+        let policies = load_policies(&engine, dirs, replace_builtins)?;
+        let (engine, policies) = BUILTIN.get_or_init(|| (engine, policies));
+        return Ok((EngineRef::Shared(engine), policies.clone()));
+    }
+    let engine = policy::engine_with_libs(dirs)?;
+    let policies = load_policies(&engine, dirs, replace_builtins)?;
+    Ok((EngineRef::Owned(Box::new(engine)), policies))
+}
+
+enum EngineRef {
+    Shared(&'static rhai::Engine),
+    Owned(Box<rhai::Engine>),
+}
+
+impl std::ops::Deref for EngineRef {
+    type Target = rhai::Engine;
+    fn deref(&self) -> &rhai::Engine {
+        match self {
+            EngineRef::Shared(e) => e,
+            EngineRef::Owned(e) => e,
+        }
+    }
+}
+
 /// Built-in policies plus those in `rules_dirs`; a duplicate id is an error.
 pub fn load_policies(
     engine: &rhai::Engine,
@@ -388,8 +426,8 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let root = project_root(options)?;
     let config = Config::load(&root, options.config.as_deref())?;
     let dirs = policy_dirs(&options.rules_dirs, &config);
-    let engine = policy::engine_with_libs(&dirs)?;
-    let policies = load_policies(&engine, &dirs, options.replace_builtins)?;
+    let (engine, policies) = engine_and_policies(&dirs, options.replace_builtins)?;
+    let engine: &rhai::Engine = &engine;
     let registry = registry(&policies);
     validate_rule_names(options, &config, &registry, &policies)?;
     let policies: Vec<Policy> = policies
@@ -404,7 +442,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let mut findings = native_findings(&org, options);
     let analysis = Arc::new(Analysis::build(org, config, register));
     timer.lap("analysis");
-    let policy_run = policy::run(&engine, &policies, &analysis);
+    let policy_run = policy::run(engine, &policies, &analysis);
     findings.extend(policy_run.findings);
     let failed: Vec<String> = policy_run.errors.iter().map(|e| e.id.clone()).collect();
     let errors: Vec<ToolError> = policy_run.errors.into_iter().map(ToolError::from).collect();

@@ -28,6 +28,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 pub use sandbox::{MAX_MEMORY, MAX_OPERATIONS};
 
 /// A loaded, compiled policy.
+#[derive(Clone)]
 pub struct Policy {
     pub id: String,
     pub severity: Severity,
