@@ -19,7 +19,12 @@ impl Policy {
         args: A,
     ) -> Result<(), PolicyError> {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = sandbox::guarded(|| {
+        let time = if self.builtin {
+            sandbox::BUILTIN_CALL_TIME
+        } else {
+            sandbox::MAX_CALL_TIME
+        };
+        let result = sandbox::guarded_with(time, sandbox::MAX_MEMORY, || {
             engine.call_fn_with_options::<Dynamic>(
                 options,
                 &mut Scope::new(),

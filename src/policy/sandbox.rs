@@ -24,6 +24,11 @@ pub const MAX_MEMORY: i64 = 128 << 20;
 /// Wall-clock time one call may run (native API work excluded).
 pub const MAX_CALL_TIME: Duration = Duration::from_millis(1000);
 
+/// Wall-clock time one call of a built-in rule may run. Built-in rules are sfpolicy's own
+/// reviewed code, and must never fail on valid metadata because it is large or the machine is
+/// slow (a debug build, a loaded CI runner); the limit only turns a bug into an error, not a hang.
+pub const BUILTIN_CALL_TIME: Duration = Duration::from_secs(30);
+
 /// Longest string `pad` or `replace` may build, in characters (`replace`: bytes).
 pub const MAX_STRING_CHARS: usize = 16 << 20;
 

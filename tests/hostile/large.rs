@@ -1,7 +1,7 @@
 //! Large, valid metadata always works: the budgets bound what a policy builds, not the model it
 //! reads, scans are linear, and output stays proportionate.
 
-use super::{run, time_limit};
+use super::run;
 use crate::common::{write, SFDX_PROJECT};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -52,8 +52,7 @@ fn a_200_megabyte_integration_profile_is_checked_by_every_built_in_rule() {
     );
     drop(xml);
     let out = run(dir.path(), &["check", "--format", "json", "."]);
-    out.expect(1, "200 MB profile")
-        .within(Duration::from_secs(60), "200 MB profile");
+    out.expect_within(1, Duration::from_secs(60), "200 MB profile");
     let report = out.json();
     assert!(report.get("errors").is_none(), "{}", out.stderr());
     let mut rules: Vec<&str> = report["findings"]
@@ -206,8 +205,8 @@ fn a_fifty_megabyte_line_is_quoted_around_the_finding_only() {
         &["check", "--select", "integration-admin-permission", "."],
     );
     // A warning: the profile is an integration identity by its name only (weak evidence).
-    out.expect(0, "50 MB line")
-        .within(time_limit() * 4, "50 MB line");
+    // A large-file case: it must finish and report (release: about 1 s).
+    out.expect_within(0, Duration::from_secs(60), "50 MB line");
     let text = out.stdout();
     assert!(
         text.len() < 4096,

@@ -52,6 +52,11 @@ impl Raw {
 
     /// Exit status as documented, within the time limit, nothing raw in either stream.
     pub fn expect(&self, code: i32, what: &str) -> &Self {
+        self.expect_within(code, time_limit(), what)
+    }
+
+    /// [`Raw::expect`] with another time limit (the large-file cases).
+    pub fn expect_within(&self, code: i32, limit: Duration, what: &str) -> &Self {
         assert_eq!(
             self.code,
             code,
@@ -59,7 +64,7 @@ impl Raw {
             self.stdout(),
             self.stderr()
         );
-        self.within(time_limit(), what)
+        self.within(limit, what)
     }
 
     pub fn within(&self, limit: Duration, what: &str) -> &Self {
