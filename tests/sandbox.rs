@@ -334,6 +334,68 @@ fn check(app) {
     assert!(stderr.contains(APP_FILE), "{stderr}");
 }
 
+/// A flow, checked by a policy with a typo in a flow element name: every kind's schema is closed
+/// (Salesforce's Metadata API WSDL), so the typo is caught where it is, with a suggestion.
+#[test]
+fn a_misspelled_flow_element_suggests_the_right_one() {
+    let project = project(&[(
+        "force-app/main/default/flows/Sync.flow-meta.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    <label>Sync</label>
+    <processType>AutoLaunchedFlow</processType>
+    <recordUpdates>
+        <name>Update_Contact</name>
+        <object>Contact</object>
+    </recordUpdates>
+    <status>Active</status>
+</Flow>
+"#,
+    )]);
+    let rules = tempfile::tempdir().unwrap();
+    let policy = rules.path().join("flow-typo.rhai");
+    write(
+        &policy,
+        r#"//! Test policy.
+const RULE = #{ id: "flow-typo", severity: "error", kinds: ["Flow"], summary: "x" };
+fn check(flow) {
+    for update in flow.recordUpdates {
+        if update.objct.text == "Contact" { report(update, "updates contacts"); }
+    }
+}
+"#,
+    );
+    let run = check_json(project.path(), &["--rules", rules.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let at = format!("{}:5:", policy.display());
+    assert!(run.stderr.contains(&at), "not at {at}:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("<recordUpdates> has no property `objct`; did you mean `object`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Sync.flow-meta.xml"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_method_names_the_closest_and_lists_the_rest() {
+    let sandbox = Sandbox::new(
+        "method-typo",
+        r#"
+fn check(app) {
+    let label = app.childs("label");
+}
+"#,
+    );
+    let stderr = sandbox.fails_at(11, 21);
+    assert!(
+        stderr.contains("Component has no method `childs`; did you mean `child`? (its methods: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains(APP_FILE), "{stderr}");
+}
+
 #[test]
 fn a_syntax_error_is_located() {
     let sandbox = Sandbox::new(

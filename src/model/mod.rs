@@ -8,6 +8,7 @@ pub mod org;
 pub mod permissions;
 pub mod profiles;
 pub mod schema;
+mod schema_wsdl;
 pub mod xml;
 
 pub use kind::Kind;

@@ -519,7 +519,9 @@ impl Document {
                 }
             }
         }
-        let parent = self.parent(node).map_or("", |p| self.name(p));
+        let parent = self
+            .parent(node)
+            .and_then(|p| crate::model::schema::type_of(self, p));
         if crate::model::schema::is_single(parent, self.name(node)) {
             return None;
         }

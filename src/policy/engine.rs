@@ -386,6 +386,7 @@ pub fn engine_with_libs(dirs: &[std::path::PathBuf]) -> Result<Engine, PolicyErr
     }
     engine.set_module_resolver(resolver);
     remember_modules(&mut engine, modules);
+    super::suggest::init(&engine);
     Ok(engine)
 }
 

@@ -12,6 +12,7 @@ mod engine;
 mod loader;
 mod runner;
 pub mod sandbox;
+pub(crate) mod suggest;
 
 pub use engine::{engine, engine_with_libs};
 pub use loader::{builtin, load_dir};
@@ -127,6 +128,9 @@ impl PolicyError {
                 sandbox::MAX_PADDED_LEN
             ),
             EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+            EvalAltResult::ErrorFunctionNotFound(signature, _) => {
+                suggest::unknown_function(signature).unwrap_or_else(|| inner.to_string())
+            }
             other => other.to_string(),
         };
         let message = strip_position_suffix(&message);

@@ -74,16 +74,27 @@ impl Element {
 
     /// `el.someChild`: schema-checked property access.
     fn property(&self, name: &str) -> RhaiResult<Dynamic> {
-        match schema::property(self.tag(), name) {
+        self.property_of("Element", name)
+    }
+
+    /// [`Element::property`] for a value of API type `api_type` (`Element`, `Component`): a
+    /// name that is neither a child in the schema nor one of the type's own properties is an
+    /// error naming the closest of both.
+    fn property_of(&self, api_type: &str, name: &str) -> RhaiResult<Dynamic> {
+        let ty = schema::type_of(&self.doc, self.node);
+        match schema::property(ty, name) {
             Property::Repeated => Ok(self.children_named(name).into()),
             Property::Single => Ok(self.child(name)),
-            Property::Unknown(suggestion) => {
+            Property::Unknown(_) => {
                 if self.doc.child(self.node, name).is_some() {
                     return Ok(self.child(name));
                 }
-                let hint = suggestion
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let own = crate::policy::suggest::properties(api_type);
+                let children = ty.map(|t| t.fields).unwrap_or_default();
+                let hint = crate::util::did_you_mean(
+                    children.iter().map(|f| f.name).chain(own.iter().copied()),
+                    name,
+                );
                 Err(runtime_error(format!(
                     "<{}> has no property `{name}`{hint} (use .child(\"{name}\") for elements outside the schema)",
                     self.tag()
@@ -206,7 +217,7 @@ pub(super) fn register(engine: &mut Engine) {
             c.0.doc.subtree_mentions(c.0.node, needle)
         })
         .register_indexer_get(|c: &mut ComponentRef, name: ImmutableString| {
-            Element::of(c).property(&name)
+            Element::of(c).property_of("Component", &name)
         })
         .register_fn("to_string", |c: &mut ComponentRef| {
             format!("{} {}", c.0.kind, c.0.name)
