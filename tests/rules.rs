@@ -138,3 +138,51 @@ fn rule_reference_is_up_to_date() {
         "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --test rules rule_reference_is_up_to_date`"
     );
 }
+
+/// The worked examples of `docs/writing-policies.md` section 11: their cases pass, and the docs
+/// quote each policy and its expected output as they are.
+#[test]
+fn worked_examples_pass_and_the_docs_quote_them() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_sfpolicy"))
+        .args(["test", examples.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("8 passed, 0 failed"), "{stdout}");
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/writing-policies.md"),
+    )
+    .unwrap();
+    let mut quoted = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rhai") {
+            let code = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                docs.contains(&code),
+                "the docs do not quote {} as it is",
+                path.display()
+            );
+            let id = path.file_stem().unwrap().to_str().unwrap();
+            let expected = std::fs::read_to_string(
+                examples
+                    .join("tests")
+                    .join(id)
+                    .join("fail/expected-output.txt"),
+            )
+            .unwrap();
+            assert!(
+                docs.contains(&expected),
+                "the docs do not quote {id}'s expected output"
+            );
+            quoted += 1;
+        }
+    }
+    assert_eq!(quoted, 4);
+}

@@ -116,6 +116,25 @@ impl ObjectGrant {
         self.flags.iter().any(|f| *f)
     }
 
+    /// Where flag `i` (of `OBJECT_FLAGS`) is granted: its own element when written, else the
+    /// written flag that implies it (Modify All, then View All, Delete, Edit). `None` when the
+    /// grant does not give it.
+    pub fn flag_loc(&self, i: usize) -> Option<Loc> {
+        if !self.flags.get(i).copied().unwrap_or(false) {
+            return None;
+        }
+        let implied_by: &[usize] = match i {
+            0 => &[5, 4, 3, 2, 1],
+            2..=4 => &[5],
+            _ => &[],
+        };
+        let source = std::iter::once(i)
+            .chain(implied_by.iter().copied())
+            .find(|&j| self.written[j])
+            .unwrap_or(i);
+        Some(self.origin.flag_loc(OBJECT_FLAGS[source]))
+    }
+
     /// Where a finding about this grant points.
     pub fn loc(&self) -> Loc {
         grant_loc(&self.origin, self.via.as_ref())
@@ -139,6 +158,23 @@ impl FieldGrant {
         self.field.split_once('.').map_or("", |(o, _)| o)
     }
 
+    /// Where `readable` or `editable` is granted (read implied by edit points at `<editable>`).
+    /// `None` when the grant does not give it.
+    pub fn flag_loc(&self, editable: bool) -> Option<Loc> {
+        if editable {
+            return self.editable.then(|| self.origin.flag_loc("editable"));
+        }
+        if !self.readable {
+            return None;
+        }
+        let flag = if self.written_readable {
+            "readable"
+        } else {
+            "editable"
+        };
+        Some(self.origin.flag_loc(flag))
+    }
+
     /// Where a finding about this grant points.
     pub fn loc(&self) -> Loc {
         grant_loc(&self.origin, self.via.as_ref())
@@ -151,6 +187,10 @@ pub struct Permissions {
     pub objects: Vec<Arc<ObjectGrant>>,
     pub fields: Vec<Arc<FieldGrant>>,
     pub custom: Vec<Arc<UserGrant>>,
+    /// Enabled `<externalCredentialPrincipalAccesses>`: the external credential principals (the
+    /// outside accounts) whose credentials the identity's callouts may use. `name` is the
+    /// principal (`Credential-Principal`).
+    pub principals: Vec<Arc<UserGrant>>,
     /// Group members named but not in the project (managed packages, other repositories).
     pub missing_members: Vec<String>,
 }
@@ -171,6 +211,17 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
                         via: via.cloned(),
                     }));
                 }
+            }
+        }
+    }
+    for (doc, file, n) in c.elements_named("externalCredentialPrincipalAccesses") {
+        if doc.child_flag(n, "enabled") {
+            if let Some(name) = doc.child_text(n, "externalCredentialPrincipal") {
+                p.principals.push(Arc::new(UserGrant {
+                    name: name.to_string(),
+                    origin: Origin::new(doc, file, n),
+                    via: via.cloned(),
+                }));
             }
         }
     }
@@ -237,6 +288,7 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
                 let d = direct(ps, Some(&via));
                 p.user.extend(d.user);
                 p.custom.extend(d.custom);
+                p.principals.extend(d.principals);
                 p.objects.extend(d.objects);
                 p.fields.extend(d.fields);
             }

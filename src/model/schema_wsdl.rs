@@ -2259,7 +2259,7 @@ pub static TYPES: &[TypeDef] = &[
     },
     TypeDef {
         name: "PermissionSet",
-        polymorphic: true,
+        polymorphic: false,
         fields: &[
             Field { name: "agentAccesses", ty: "PermissionSetAgentAccess", repeated: true },
             Field { name: "applicationVisibilities", ty: "PermissionSetApplicationVisibility", repeated: true },

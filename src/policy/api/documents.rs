@@ -24,6 +24,178 @@ pub struct Element {
 #[derive(Clone)]
 pub struct ComponentRef(pub Arc<Component>);
 
+impl ComponentRef {
+    /// Its root element and, for a decomposed permission set, each part's root: together they
+    /// hold the component's elements.
+    fn roots(&self) -> Vec<Element> {
+        let mut roots = vec![Element::of(self)];
+        for part in &self.0.parts {
+            roots.push(Element::new(part.doc.clone(), part.doc.root(), part.file));
+        }
+        roots
+    }
+
+    /// The component's elements named `tag`, in every file of a decomposed permission set.
+    fn all_named(&self, tag: &str) -> Array {
+        crate::policy::sandbox::native(|| {
+            self.0
+                .elements_named(tag)
+                .map(|(doc, file, n)| Dynamic::from(Element::new(doc.clone(), n, file)))
+                .collect()
+        })
+    }
+
+    /// `c.someChild`: schema-checked, across the files of a decomposed permission set.
+    fn property(&self, name: &str) -> RhaiResult<Dynamic> {
+        let root = Element::of(self);
+        match schema::property(schema::type_of(&root.doc, root.node), name) {
+            Property::Repeated => Ok(self.all_named(name).into()),
+            Property::Single => Ok(self
+                .all_named(name)
+                .into_iter()
+                .next()
+                .unwrap_or(Dynamic::UNIT)),
+            Property::Unknown(_) if self.0.elements_named(name).next().is_some() => Ok(self
+                .all_named(name)
+                .into_iter()
+                .next()
+                .unwrap_or(Dynamic::UNIT)),
+            Property::Unknown(_) => root.property_of("Component", name),
+        }
+    }
+}
+
+/// A `select` path: steps separated by `/`, each an element name (or `*`), optionally with
+/// conditions on its children: `fieldPermissions[editable=true]/field`, `rules[conditions]`.
+pub(super) struct Path {
+    steps: Vec<Step>,
+}
+
+struct Step {
+    name: String,
+    /// `[child]` (present) or `[child=value]` (its trimmed text is `value`).
+    conditions: Vec<(String, Option<String>)>,
+}
+
+impl Path {
+    fn parse(path: &str) -> RhaiResult<Path> {
+        let bad = |why: &str| {
+            runtime_error(format!(
+                "select(\"{path}\"): {why} (a path is steps like `a/b[c=value]/d`: element names or `*`, each with optional [child] or [child=value] conditions)"
+            ))
+        };
+        let mut steps = Vec::new();
+        for raw in path.split('/') {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Err(bad("an empty step"));
+            }
+            let (name, mut rest) = match raw.find('[') {
+                Some(i) => (&raw[..i], &raw[i..]),
+                None => (raw, ""),
+            };
+            if name.is_empty()
+                || !(name == "*" || name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            {
+                return Err(bad(&format!("`{name}` is not an element name")));
+            }
+            let mut conditions = Vec::new();
+            while !rest.is_empty() {
+                let Some(inner) = rest.strip_prefix('[') else {
+                    return Err(bad(&format!("unexpected `{rest}`")));
+                };
+                let Some(end) = inner.find(']') else {
+                    return Err(bad("a `[` without its `]`"));
+                };
+                let cond = &inner[..end];
+                let (child, value) = match cond.split_once('=') {
+                    Some((c, v)) => (
+                        c.trim(),
+                        Some(v.trim().trim_matches(['"', '\'']).to_string()),
+                    ),
+                    None => (cond.trim(), None),
+                };
+                if child.is_empty() || !child.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    return Err(bad(&format!("`[{cond}]` does not name a child element")));
+                }
+                conditions.push((child.to_string(), value));
+                rest = &inner[end + 1..];
+            }
+            steps.push(Step {
+                name: name.to_string(),
+                conditions,
+            });
+        }
+        Ok(Path { steps })
+    }
+}
+
+impl Element {
+    /// Every element named `tag` below this one, in file order.
+    fn descendants(&self, tag: &str) -> Array {
+        crate::policy::sandbox::native(|| {
+            let mut out = Array::new();
+            let mut stack: Vec<NodeId> = self.doc.children(self.node).collect();
+            stack.reverse();
+            while let Some(n) = stack.pop() {
+                if self.doc.name(n) == tag {
+                    out.push(Dynamic::from(self.at(n)));
+                }
+                let mut kids: Vec<NodeId> = self.doc.children(n).collect();
+                kids.reverse();
+                stack.extend(kids);
+            }
+            out
+        })
+    }
+
+    /// The elements a [`Path`] reaches from this one. Step and condition names are checked
+    /// against the schema like properties (a typo is an error with a suggestion).
+    fn select(&self, path: &Path) -> RhaiResult<Array> {
+        let mut current = vec![self.node];
+        for step in &path.steps {
+            let mut next = Vec::new();
+            for &n in &current {
+                if step.name != "*" {
+                    self.at(n).check_name(&step.name)?;
+                }
+                for c in self.doc.children(n) {
+                    if step.name != "*" && self.doc.name(c) != step.name {
+                        continue;
+                    }
+                    let mut keep = true;
+                    for (child, value) in &step.conditions {
+                        self.at(c).check_name(child)?;
+                        keep &= match (self.doc.child(c, child), value) {
+                            (None, _) => false,
+                            (Some(_), None) => true,
+                            (Some(k), Some(v)) => self.doc.text(k).trim() == v,
+                        };
+                    }
+                    if keep {
+                        next.push(c);
+                    }
+                }
+            }
+            current = next;
+        }
+        Ok(current
+            .into_iter()
+            .map(|n| Dynamic::from(self.at(n)))
+            .collect())
+    }
+
+    /// An error when `name` is not a child of this element's type (and not in the file).
+    fn check_name(&self, name: &str) -> RhaiResult<()> {
+        match schema::property(schema::type_of(&self.doc, self.node), name) {
+            Property::Unknown(_) if self.doc.child(self.node, name).is_none() => {
+                self.property(name).map(|_| ())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The whole org, with the cross-file analysis.
 #[derive(Clone)]
 pub struct OrgRef(pub Arc<Analysis>);
@@ -185,6 +357,13 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("flag", |e: &mut Element, tag: &str| {
             e.doc.child_flag(e.node, tag)
         })
+        .register_fn("descendants", |e: &mut Element, tag: &str| {
+            e.descendants(tag)
+        })
+        .register_fn(
+            "select",
+            |e: &mut Element, path: &str| -> RhaiResult<Array> { e.select(&Path::parse(path)?) },
+        )
         .register_indexer_get(|e: &mut Element, name: ImmutableString| e.property(&name))
         .register_fn("to_string", |e: &mut Element| {
             format!("<{}> {}", e.tag(), e.text())
@@ -201,14 +380,31 @@ pub(super) fn register(engine: &mut Engine) {
         .register_get("element", |c: &mut ComponentRef| Element::of(c))
         .register_get("line", |c: &mut ComponentRef| Element::of(c).line())
         .register_fn("child", |c: &mut ComponentRef, tag: &str| {
-            Element::of(c).child(tag)
+            c.all_named(tag).into_iter().next().unwrap_or(Dynamic::UNIT)
         })
         .register_fn("children", |c: &mut ComponentRef, tag: &str| {
-            Element::of(c).children_named(tag)
+            c.all_named(tag)
         })
         .register_fn("has", |c: &mut ComponentRef, tag: &str| {
-            c.0.doc.child(c.0.node, tag).is_some()
+            c.0.elements_named(tag).next().is_some()
         })
+        .register_fn("descendants", |c: &mut ComponentRef, tag: &str| {
+            c.roots()
+                .into_iter()
+                .flat_map(|e| e.descendants(tag))
+                .collect::<Array>()
+        })
+        .register_fn(
+            "select",
+            |c: &mut ComponentRef, path: &str| -> RhaiResult<Array> {
+                let path = Path::parse(path)?;
+                let mut out = Array::new();
+                for root in c.roots() {
+                    out.extend(root.select(&path)?);
+                }
+                Ok(out)
+            },
+        )
         .register_fn("text_of", |c: &mut ComponentRef, tag: &str| {
             c.0.text(tag).unwrap_or("").to_string()
         })
@@ -216,9 +412,7 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("mentions", |c: &mut ComponentRef, needle: &str| {
             c.0.doc.subtree_mentions(c.0.node, needle)
         })
-        .register_indexer_get(|c: &mut ComponentRef, name: ImmutableString| {
-            Element::of(c).property_of("Component", &name)
-        })
+        .register_indexer_get(|c: &mut ComponentRef, name: ImmutableString| c.property(&name))
         .register_fn("to_string", |c: &mut ComponentRef| {
             format!("{} {}", c.0.kind, c.0.name)
         })

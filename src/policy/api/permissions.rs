@@ -79,6 +79,10 @@ pub(super) fn register(engine: &mut Engine) {
         .register_get("user_permissions", |p: &mut PermissionsRef| {
             handles(&p.0.user, UserGrantRef)
         })
+        .register_get(
+            "external_credential_principals",
+            |p: &mut PermissionsRef| handles(&p.0.principals, UserGrantRef),
+        )
         .register_get("custom_permissions", |p: &mut PermissionsRef| {
             handles(&p.0.custom, UserGrantRef)
         })
@@ -105,7 +109,14 @@ pub(super) fn register(engine: &mut Engine) {
         .register_type_with_name::<UserGrantRef>("UserGrant")
         .register_get("name", |g: &mut UserGrantRef| g.0.name.clone())
         .register_get("via", |g: &mut UserGrantRef| via_dyn(&g.0.via))
-        .register_get("origin", |g: &mut UserGrantRef| Location(g.0.origin.loc()));
+        .register_get("origin", |g: &mut UserGrantRef| Location(g.0.origin.loc()))
+        .register_fn(
+            "flag_location",
+            |g: &mut UserGrantRef, flag: &str| match flag {
+                "enabled" => Ok(Dynamic::from(Location(g.0.origin.flag_loc("enabled")))),
+                other => Err(unknown_flag(other, &["enabled"])),
+            },
+        );
 
     engine
         .register_type_with_name::<ObjectGrantRef>("ObjectGrant")
@@ -114,16 +125,26 @@ pub(super) fn register(engine: &mut Engine) {
         .register_get("origin", |g: &mut ObjectGrantRef| {
             Location(g.0.origin.loc())
         });
-    for (prop, flag) in [
-        ("read", "allowRead"),
-        ("create", "allowCreate"),
-        ("edit", "allowEdit"),
-        ("delete", "allowDelete"),
-        ("view_all", "viewAllRecords"),
-        ("modify_all", "modifyAllRecords"),
-    ] {
+    for (prop, flag) in OBJECT_FLAG_NAMES {
         engine.register_get(prop, move |g: &mut ObjectGrantRef| g.0.flag(flag));
     }
+    // The exact element that grants a flag, in whichever file writes it (a group's member
+    // included): `g.flag_location("delete")` or `g.flag_location("allowDelete")`.
+    engine.register_fn("flag_location", |g: &mut ObjectGrantRef, flag: &str| {
+        let Some(i) = OBJECT_FLAG_NAMES
+            .iter()
+            .position(|(short, xml)| *short == flag || *xml == flag)
+        else {
+            let names: Vec<&str> = OBJECT_FLAG_NAMES
+                .iter()
+                .flat_map(|(a, b)| [*a, *b])
+                .collect();
+            return Err(unknown_flag(flag, &names));
+        };
+        Ok(g.0
+            .flag_loc(i)
+            .map_or(Dynamic::UNIT, |loc| Dynamic::from(Location(loc))))
+    });
 
     engine
         .register_type_with_name::<FieldGrantRef>("FieldGrant")
@@ -132,5 +153,34 @@ pub(super) fn register(engine: &mut Engine) {
         .register_get("readable", |g: &mut FieldGrantRef| g.0.readable)
         .register_get("editable", |g: &mut FieldGrantRef| g.0.editable)
         .register_get("via", |g: &mut FieldGrantRef| via_dyn(&g.0.via))
-        .register_get("origin", |g: &mut FieldGrantRef| Location(g.0.origin.loc()));
+        .register_get("origin", |g: &mut FieldGrantRef| Location(g.0.origin.loc()))
+        .register_fn("flag_location", |g: &mut FieldGrantRef, flag: &str| {
+            let editable = match flag {
+                "editable" | "edit" => true,
+                "readable" | "read" => false,
+                other => return Err(unknown_flag(other, &["readable", "editable"])),
+            };
+            Ok(g.0
+                .flag_loc(editable)
+                .map_or(Dynamic::UNIT, |loc| Dynamic::from(Location(loc))))
+        });
+}
+
+/// Object flags: the property name policies use, and the element that holds it (in
+/// `OBJECT_FLAGS` order).
+const OBJECT_FLAG_NAMES: [(&str, &str); 6] = [
+    ("read", "allowRead"),
+    ("create", "allowCreate"),
+    ("edit", "allowEdit"),
+    ("delete", "allowDelete"),
+    ("view_all", "viewAllRecords"),
+    ("modify_all", "modifyAllRecords"),
+];
+
+fn unknown_flag(flag: &str, known: &[&str]) -> Box<rhai::EvalAltResult> {
+    super::runtime_error(format!(
+        "no flag `{flag}`{} (flags: {})",
+        crate::util::did_you_mean(known.iter().copied(), flag),
+        known.join(", ")
+    ))
 }
