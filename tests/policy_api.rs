@@ -243,3 +243,70 @@ fn a_decomposed_permission_set_is_read_whole() {
         ]
     );
 }
+
+const REGISTER: &str = r#"edition = "enterprise"
+
+[[integration]]
+system = "Talkdesk"
+user = "int_talkdesk@acme.example"
+
+[integration.extra]
+cost-center = "CC-4410"
+data-classification = ["PII", "call recordings"]
+vendor-managed = true
+"#;
+
+#[test]
+fn teams_keep_their_own_register_keys_under_extra() {
+    let dir = project(&[("integrations.toml", REGISTER)]);
+    let rules = tempfile::tempdir().unwrap();
+    write(
+        rules.path().join("extra.rhai"),
+        r#"//! Probe.
+const RULE = #{ id: "extra-probe", severity: "info", summary: "x" };
+fn check_org(org) {
+    for e in org.register.entries {
+        let cc = e.extra("cost-center");
+        report(cc, `${e.system}: ${e.extra_keys}, ${cc.text}, ${e.extra("data-classification").text}, ${e.extra("vendor-managed").text}, ${e.extra("nothing") == ()}`);
+    }
+}
+"#,
+    );
+    let run = check_json(
+        dir.path(),
+        &[
+            "--rules",
+            rules.path().to_str().unwrap(),
+            "--select",
+            "extra-probe",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        briefs(&run.json()),
+        [b(
+            "integrations.toml",
+            8,
+            15,
+            "extra-probe",
+            r#"Talkdesk: ["cost-center", "data-classification", "vendor-managed"], CC-4410, PII, call recordings, true, true"#
+        )]
+    );
+
+    // Flat values only: a table under extra is a located error.
+    let nested = REGISTER.replace("vendor-managed = true", "vendor = { managed = true }");
+    let dir = project(&[("integrations.toml", nested.as_str())]);
+    let run = check_json(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("integrations.toml:10:10"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("`extra.vendor` must be a string, number, boolean, date or list of strings"),
+        "{}",
+        run.stderr
+    );
+}

@@ -28,6 +28,7 @@ pub const ENTRY_KEYS: &[&str] = &[
     "license",
     "review-by",
     "notes",
+    "extra",
 ];
 
 /// Required for every entry (product spec §4); `connected-app` and the identity are conditional.
@@ -139,11 +140,19 @@ pub struct Entry {
     /// The entry's `[[integration]]` header.
     pub span: Range<usize>,
     pub fields: Vec<Field>,
+    /// The team's own keys, `[integration.extra]`: free names, plain values (strings, numbers,
+    /// booleans, dates, lists of strings) that custom policies read.
+    pub extra: Vec<Field>,
 }
 
 impl Entry {
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// A key of the team's own (`[integration.extra]`).
+    pub fn extra(&self, key: &str) -> Option<&Field> {
+        self.extra.iter().find(|f| f.key == key)
     }
 
     /// A string value, trimmed; empty strings count as absent.
@@ -293,8 +302,36 @@ fn parse_entry(item: &Node) -> Result<Entry, TomlError> {
     let t = item.as_table("integration")?;
     t.deny_unknown("[[integration]]", ENTRY_KEYS)?;
     let mut fields = Vec::new();
+    let mut extra = Vec::new();
     for e in &t.entries {
         match e.key.as_str() {
+            "extra" => {
+                let table = e.node.as_table("extra")?;
+                for x in &table.entries {
+                    let plain = match &x.node.value {
+                        toml_tree::Value::Table(_) => false,
+                        toml_tree::Value::Array(items) => items
+                            .iter()
+                            .all(|i| matches!(i.value, toml_tree::Value::String(_))),
+                        _ => true,
+                    };
+                    if !plain {
+                        return Err(TomlError::new(
+                            x.node.span.clone(),
+                            format!(
+                                "`extra.{}` must be a string, number, boolean, date or list of strings (extra keys are flat)",
+                                x.key
+                            ),
+                        ));
+                    }
+                    extra.push(Field {
+                        key: x.key.clone(),
+                        key_span: x.key_span.clone(),
+                        node: x.node.clone(),
+                    });
+                }
+                continue;
+            }
             "permission-sets" | "objects" => {
                 if !matches!(e.node.value, toml_tree::Value::String(_)) {
                     e.node.as_str_list(&e.key)?;
@@ -336,6 +373,7 @@ fn parse_entry(item: &Node) -> Result<Entry, TomlError> {
     Ok(Entry {
         span: item.span.clone(),
         fields,
+        extra,
     })
 }
 

@@ -20,6 +20,20 @@ pub struct RegisterValue {
     pub loc: Loc,
 }
 
+/// A plain value of `[integration.extra]` as text: strings as they are, numbers, booleans and
+/// dates as written, lists of strings joined with `, `.
+fn plain_text(node: &crate::config::toml_tree::Node) -> String {
+    use crate::config::toml_tree::Value;
+    match &node.value {
+        Value::String(s) | Value::Datetime(s) => s.clone(),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Array(items) => items.iter().map(plain_text).collect::<Vec<_>>().join(", "),
+        Value::Table(_) => String::new(),
+    }
+}
+
 impl RegisterRef {
     /// The register as a whole: its first line, anchored as the file.
     pub fn loc(&self) -> Option<Loc> {
@@ -131,6 +145,19 @@ pub(super) fn register(engine: &mut Engine) {
                 text: key.to_string(),
                 loc,
             })
+        })
+        .register_get("extra_keys", |e: &mut RegisterEntryRef| -> Array {
+            e.entry()
+                .extra
+                .iter()
+                .map(|f| Dynamic::from(f.key.clone()))
+                .collect()
+        })
+        .register_fn("extra", |e: &mut RegisterEntryRef, key: &str| {
+            let Some(f) = e.entry().extra(key) else {
+                return Dynamic::UNIT;
+            };
+            e.value(&format!("extra.{key}"), plain_text(&f.node), &f.node.span)
         })
         .register_fn("list", |e: &mut RegisterEntryRef, key: &str| -> Array {
             e.entry()
