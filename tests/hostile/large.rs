@@ -52,7 +52,8 @@ fn a_200_megabyte_integration_profile_is_checked_by_every_built_in_rule() {
     );
     drop(xml);
     let out = run(dir.path(), &["check", "--format", "json", "."]);
-    out.expect_within(1, Duration::from_secs(60), "200 MB profile");
+    // Warnings: the profile is an integration identity by its name only (weak evidence).
+    out.expect_within(0, Duration::from_secs(60), "200 MB profile");
     let report = out.json();
     assert!(report.get("errors").is_none(), "{}", out.stderr());
     let mut rules: Vec<&str> = report["findings"]
