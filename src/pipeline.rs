@@ -57,6 +57,25 @@ pub struct Outcome {
     pub errors: Vec<ToolError>,
 }
 
+impl Outcome {
+    /// The rules that ran, as reports describe them: each with the severity `[rules]` in
+    /// `sfpolicy.toml` gives it.
+    pub fn report_rules(&self) -> Vec<crate::report::RuleMeta<'_>> {
+        let config = &self.analysis.config;
+        self.ran
+            .iter()
+            .filter_map(|id| self.registry.get(id))
+            .map(|info| crate::report::RuleMeta {
+                info,
+                severity: match config.rule(&info.id).and_then(|r| r.setting) {
+                    Some(settings::Setting::On(s)) => s,
+                    _ => info.severity,
+                },
+            })
+            .collect()
+    }
+}
+
 impl From<crate::config::ConfigError> for ToolError {
     fn from(e: crate::config::ConfigError) -> Self {
         ToolError::located(&e.path, &e.text, e.error.span, &e.error.message)

@@ -8,7 +8,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sfpolicy::pipeline;
-use sfpolicy::report::{self, ReportInput, RuleMeta};
+use sfpolicy::report::{self, ReportInput};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -347,15 +347,7 @@ fuzz_target!(|files: Vec<File>| {
     for error in &outcome.errors {
         panic!("a built-in policy failed on metadata: {}", error.rendered);
     }
-    let rules: Vec<RuleMeta> = outcome
-        .ran
-        .iter()
-        .filter_map(|id| outcome.registry.get(id))
-        .map(|info| RuleMeta {
-            info,
-            severity: info.severity,
-        })
-        .collect();
+    let rules = outcome.report_rules();
     let input = ReportInput {
         sources: &outcome.analysis.org.sources,
         findings: &outcome.findings,

@@ -5,7 +5,7 @@ use crate::diag::ToolError;
 use crate::escape::escape_block;
 use crate::findings::Severity;
 use crate::pipeline;
-use crate::report::{self, ReportInput, RuleMeta};
+use crate::report::{self, ReportInput};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -292,19 +292,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    let config = &outcome.analysis.config;
-    let rules: Vec<RuleMeta> = outcome
-        .ran
-        .iter()
-        .filter_map(|id| outcome.registry.get(id))
-        .map(|info| RuleMeta {
-            info,
-            severity: match config.rule(&info.id).and_then(|r| r.setting) {
-                Some(crate::findings::settings::Setting::On(s)) => s,
-                _ => info.severity,
-            },
-        })
-        .collect();
+    let rules = outcome.report_rules();
     let input = ReportInput {
         errors: &outcome.errors,
         sources: &outcome.analysis.org.sources,
