@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every target for SECONDS each (default 60, what CI runs; 600 for a real session).
-# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
+# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). Without a sanitizer it builds on the
+# stable toolchain too (measured); FUZZ_TOOLCHAIN=nightly picks another one.
 #
 # Each target starts from fuzz/regressions/<target> (inputs that once crashed it: they must pass
 # first) and keeps what it learns in fuzz/corpus/<target> (not committed). A crash stops the run
@@ -18,7 +19,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(xml_model formula config policies)
 fi
-cargo +nightly fuzz build -s none
+cargo ${FUZZ_TOOLCHAIN:+"+$FUZZ_TOOLCHAIN"} fuzz build -s none
 for target in "${targets[@]}"; do
     # The policy target reads a structure (a list of generated files): it needs long inputs from
     # the start, where libFuzzer would otherwise grow them slowly.
@@ -31,7 +32,7 @@ for target in "${targets[@]}"; do
     mkdir -p "corpus/$target" "regressions/$target"
     echo "fuzz: $target for ${seconds}s"
     log=$(mktemp)
-    if ! cargo +nightly fuzz run -s none "$target" "corpus/$target" "regressions/$target" -- \
+    if ! cargo ${FUZZ_TOOLCHAIN:+"+$FUZZ_TOOLCHAIN"} fuzz run -s none "$target" "corpus/$target" "regressions/$target" -- \
         -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=4096 -timeout=10 \
         -print_final_stats=1 "${extra[@]}" >"$log" 2>&1; then
         tail -n 60 "$log"
