@@ -81,6 +81,17 @@ fn main() {
         findings = outcome.findings.len();
     }
     let rss = peak_rss_mb();
+    // The same run on one worker thread: what the second core buys.
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let mut single_times = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        single.install(|| pipeline::run(&options).expect("check runs"));
+        single_times.push(start.elapsed());
+    }
     let mut token_times = Vec::new();
     let mut events = 0;
     for _ in 0..runs {
@@ -111,4 +122,11 @@ fn main() {
         check_t.as_secs_f64() / token_t.as_secs_f64()
     );
     println!("peak RSS        {rss:.0} MB  (target <= 300)");
+    let single_t = median(single_times);
+    println!(
+        "one thread      {:.1} ms  speedup 1 -> {} threads: {:.2}x",
+        single_t.as_secs_f64() * 1e3,
+        rayon::current_num_threads(),
+        single_t.as_secs_f64() / check_t.as_secs_f64()
+    );
 }

@@ -23,3 +23,31 @@ median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
 printf 'small repo      %s\n' "$small"
 printf 'small check     %d.%03d ms wall, median of %d runs of the binary (target <= 20 ms)\n' \
     $(( median / 1000 )) $(( median % 1000 )) "$runs"
+
+# Scale (issue 14): a generated org of LARGE_MB megabytes (default 1000) for peak memory against
+# the bytes read, and a 4,000-file org for the repeat run a pre-commit hook feels. Generated into
+# a temporary folder, never committed.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+large_mb=${LARGE_MB:-1000}
+scripts/gen-large-org --mb "$large_mb" --out "$tmp/large" > /dev/null 2>&1
+large_bytes=$(find "$tmp/large/force-app" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+/usr/bin/time -f '%e %M' -o "$tmp/large.time" "$bin" check --format json "$tmp/large" > /dev/null || true
+read -r large_s large_kb < "$tmp/large.time"
+printf 'large org       %d MB of metadata: %s s, peak RSS %d MB = %.2fx the bytes read (target <= 0.60)\n' \
+    $(( large_bytes / 1000000 )) "$large_s" $(( large_kb / 1024 )) \
+    "$(awk -v kb="$large_kb" -v b="$large_bytes" 'BEGIN {print kb * 1024 / b}')"
+rm -rf "$tmp/large"
+
+scripts/gen-large-org --files 4000 --out "$tmp/org4k" > /dev/null 2>&1
+"$bin" check --format json "$tmp/org4k" > /dev/null || true   # warm the page cache
+times=()
+for _ in $(seq $runs); do
+    start=$(date +%s%N)
+    "$bin" check --format json "$tmp/org4k" > /dev/null || true
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000 )))
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
+printf 'repeat run      4,000-file org: %d.%03d ms wall, median of %d runs (target < 200 ms)\n' \
+    $(( median / 1000 )) $(( median % 1000 )) "$runs"

@@ -549,6 +549,21 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     })
 }
 
+/// Resident memory now and at its peak (Linux `/proc/self/status`), for the timings.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    format!(" (RSS {} MB, peak {} MB)", field("VmRSS:"), field("VmHWM:"))
+}
+
 /// Phase timings on stderr when `SFPOLICY_TIMINGS` is set: where a slow run spends its time.
 struct Timer(Option<std::cell::Cell<std::time::Instant>>);
 
@@ -564,8 +579,9 @@ impl Timer {
         if let Some(start) = &self.0 {
             let now = std::time::Instant::now();
             eprintln!(
-                "timing: {phase}: {:.1} ms",
-                (now - start.get()).as_secs_f64() * 1e3
+                "timing: {phase}: {:.1} ms{}",
+                (now - start.get()).as_secs_f64() * 1e3,
+                memory()
             );
             start.set(now);
         }

@@ -342,6 +342,10 @@ impl Document {
         }
         let mut doc = builder.doc;
         doc.name_ids = builder.names;
+        // The documents stay for the whole run: no growth slack (up to half of a vector).
+        doc.nodes.shrink_to_fit();
+        doc.text.shrink_to_fit();
+        doc.breaks.shrink_to_fit();
         Ok(doc)
     }
 

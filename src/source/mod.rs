@@ -79,10 +79,12 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(bytes: &[u8]) -> LineIndex {
+        // Counted first, so the vector is allocated once at its size and kept for the run.
+        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1));
         LineIndex {
-            starts: std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1))
-                .collect(),
+            starts,
             ascii: bytes.is_ascii(),
             bom: bytes.starts_with(UTF8_BOM),
         }
