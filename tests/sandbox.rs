@@ -160,7 +160,13 @@ fn endless_loop_is_stopped_and_names_the_policy_and_the_file() {
         elapsed < loop_time_limit(),
         "took {elapsed:?} to stop an endless loop"
     );
-    assert!(stderr.contains("operations"), "{stderr}");
+    // Whichever budget trips first (operations, or the wall clock on a slow or loaded machine):
+    // the point is that it stops, and says why.
+    assert!(
+        stderr.contains("exceeded its budget of 10000000 operations")
+            || stderr.contains("ran longer than 1.0 s in one call"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(APP_FILE),
         "stderr does not name the metadata file:\n{stderr}"

@@ -140,9 +140,16 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
         }
     }
     let org_ref = OrgRef(analysis.clone());
+    // With SFPOLICY_TIMINGS: the time each policy took, summed over its calls (all threads).
+    let timed = std::env::var_os("SFPOLICY_TIMINGS").is_some();
+    let spent: Vec<std::sync::atomic::AtomicU64> = policies
+        .iter()
+        .map(|_| std::sync::atomic::AtomicU64::new(0))
+        .collect();
     let outcomes: Vec<(usize, Result<Vec<Finding>, PolicyError>)> = work
         .par_iter()
         .map(|&(p, c)| {
+            let started = timed.then(std::time::Instant::now);
             let policy = &policies[p];
             api::set_options(options[p].clone());
             api::set_current(Some(analysis.clone()));
@@ -180,9 +187,26 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
                     })
                     .collect()
             });
+            if let Some(started) = started {
+                spent[p].fetch_add(
+                    started.elapsed().as_micros() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
             (p, findings)
         })
         .collect();
+    if timed {
+        let mut by_policy: Vec<(u64, &str)> = spent
+            .iter()
+            .zip(policies)
+            .map(|(t, p)| (t.load(std::sync::atomic::Ordering::Relaxed), p.id.as_str()))
+            .collect();
+        by_policy.sort_unstable_by(|a, b| b.cmp(a));
+        for (micros, id) in by_policy.iter().take(5) {
+            eprintln!("timing:   {id}: {:.1} ms", *micros as f64 / 1e3);
+        }
+    }
     let mut findings = Vec::new();
     let mut errors: Vec<FailedPolicy> = Vec::new();
     // In work order (policy, then component), so the error shown for a policy does not depend on

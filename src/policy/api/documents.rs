@@ -319,7 +319,27 @@ pub(super) fn kind_arg(kind: &str) -> RhaiResult<Kind> {
     })
 }
 
+/// Lower-case words of a label or name: runs of ASCII letters and digits after lower-casing
+/// (`"ERP  Sync-2"` → `["erp", "sync", "2"]`). Native: `text::words` runs for every permission set
+/// label, and a character loop in script cost 50 µs a call.
+pub fn lower_words(s: &str) -> Array {
+    let mut out = Array::new();
+    let mut word = String::new();
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            word.push(c);
+        } else if !word.is_empty() {
+            out.push(Dynamic::from(std::mem::take(&mut word)));
+        }
+    }
+    if !word.is_empty() {
+        out.push(Dynamic::from(word));
+    }
+    out
+}
+
 pub(super) fn register(engine: &mut Engine) {
+    engine.register_fn("lower_words", lower_words);
     engine
         .register_type_with_name::<Element>("Element")
         .register_get("tag", |e: &mut Element| e.tag().to_string())
