@@ -65,8 +65,9 @@ pub struct Analysis {
     pub run_as: Vec<RunAs>,
     /// The config file as a file findings can point into (waivers).
     pub config_file: Option<FileId>,
-    /// Effective permissions by component id, computed once however many rules ask.
-    permissions: std::sync::Mutex<FxHashMap<usize, Arc<crate::model::permissions::Permissions>>>,
+    /// Effective permissions by component id, computed once however many rules ask (rules run
+    /// in parallel: a second asker waits for the first rather than computing a copy).
+    permissions: Vec<std::sync::OnceLock<Arc<Permissions>>>,
 }
 
 /// A register that cannot be read: a tool error pointing into it.
@@ -91,8 +92,11 @@ impl Analysis {
             preauths: Vec::new(),
             run_as: Vec::new(),
             config_file,
-            permissions: Default::default(),
+            permissions: Vec::new(),
         };
+        a.permissions = (0..a.org.components.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         a.resolve_preauths();
         a.resolve_identities();
         a.resolve_run_as();
@@ -102,21 +106,11 @@ impl Analysis {
     /// Effective permissions of a profile, permission set or group (members minus muting),
     /// computed once however many rules ask.
     pub fn effective_permissions(&self, c: &Arc<Component>) -> Arc<Permissions> {
-        let cached = self
-            .permissions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&c.id)
-            .cloned();
-        if let Some(p) = cached {
-            return p;
+        let compute = || Arc::new(crate::model::permissions::effective(&self.org, c));
+        match self.permissions.get(c.id) {
+            Some(cell) => cell.get_or_init(compute).clone(),
+            None => compute(),
         }
-        let p = Arc::new(crate::model::permissions::effective(&self.org, c));
-        self.permissions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(c.id, p.clone());
-        p
     }
 
     /// Objects (lower case) the user behind an identity can edit: its own effective set, plus
