@@ -72,13 +72,13 @@ pub fn grant_loc(origin: &Origin, via: Option<&Via>) -> Loc {
 pub struct UserGrant {
     pub name: String,
     pub origin: Origin,
-    pub via: Option<Via>,
+    pub via: Option<Arc<Via>>,
 }
 
 impl UserGrant {
     /// Where a finding about this grant points.
     pub fn loc(&self) -> Loc {
-        grant_loc(&self.origin, self.via.as_ref())
+        grant_loc(&self.origin, self.via.as_deref())
     }
 }
 
@@ -101,7 +101,7 @@ pub struct ObjectGrant {
     /// The flags as written (a muting set removes exactly these).
     pub written: [bool; 6],
     pub origin: Origin,
-    pub via: Option<Via>,
+    pub via: Option<Arc<Via>>,
 }
 
 impl ObjectGrant {
@@ -137,25 +137,32 @@ impl ObjectGrant {
 
     /// Where a finding about this grant points.
     pub fn loc(&self) -> Loc {
-        grant_loc(&self.origin, self.via.as_ref())
+        grant_loc(&self.origin, self.via.as_deref())
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct FieldGrant {
-    /// `Object.Field`.
-    pub field: String,
+    /// The `<field>` element (`Object.Field`), read from the document: a profile with full
+    /// field-level security has a million of these, and a copied string each was most of their
+    /// memory.
+    pub field_node: NodeId,
     pub readable: bool,
     pub editable: bool,
     /// `readable` as written (a muting set removes read only when it says so).
     pub written_readable: bool,
     pub origin: Origin,
-    pub via: Option<Via>,
+    pub via: Option<Arc<Via>>,
 }
 
 impl FieldGrant {
+    /// `Object.Field`.
+    pub fn field(&self) -> &str {
+        self.origin.doc.text(self.field_node).trim()
+    }
+
     pub fn object(&self) -> &str {
-        self.field.split_once('.').map_or("", |(o, _)| o)
+        self.field().split_once('.').map_or("", |(o, _)| o)
     }
 
     /// Where `readable` or `editable` is granted (read implied by edit points at `<editable>`).
@@ -177,7 +184,7 @@ impl FieldGrant {
 
     /// Where a finding about this grant points.
     pub fn loc(&self) -> Loc {
-        grant_loc(&self.origin, self.via.as_ref())
+        grant_loc(&self.origin, self.via.as_deref())
     }
 }
 
@@ -196,7 +203,7 @@ pub struct Permissions {
 }
 
 /// Grants written in one file (profile, permission set or muting permission set).
-pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
+pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
     let mut p = Permissions::default();
     for (list, out) in [
         ("userPermissions", &mut p.user),
@@ -249,13 +256,13 @@ pub fn direct(c: &Arc<Component>, via: Option<&Via>) -> Permissions {
         }));
     }
     for (doc, file, n) in c.elements_named("fieldPermissions") {
-        let Some(field) = doc.child_text(n, "field") else {
+        let Some(field_node) = doc.child(n, "field") else {
             continue;
         };
         let editable = doc.child_flag(n, "editable");
         let written_readable = doc.child_flag(n, "readable");
         p.fields.push(Arc::new(FieldGrant {
-            field: field.to_string(),
+            field_node,
             readable: editable || written_readable,
             editable,
             written_readable,
@@ -279,10 +286,11 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
     let mut p = Permissions::default();
     for n in doc.children_named(c.node, "permissionSets") {
         let member = doc.text(n).trim();
-        let via = Via {
+        // One per member, shared by all its grants.
+        let via = Arc::new(Via {
             member: member.to_string(),
             element: Origin::new(&c.doc, c.file, n),
-        };
+        });
         match org.find(Kind::PermissionSet, member) {
             Some(ps) => {
                 let d = direct(ps, Some(&via));
@@ -326,7 +334,7 @@ pub fn effective(org: &Org, c: &Arc<Component>) -> Permissions {
             for g in p
                 .fields
                 .iter_mut()
-                .filter(|g| g.field.eq_ignore_ascii_case(&mf.field))
+                .filter(|g| g.field().eq_ignore_ascii_case(mf.field()))
             {
                 let g = Arc::make_mut(g);
                 if mf.editable {

@@ -18,7 +18,7 @@ pub struct ObjectGrantRef(pub Arc<ObjectGrant>);
 #[derive(Clone)]
 pub struct FieldGrantRef(pub Arc<FieldGrant>);
 
-fn via_dyn(via: &Option<Via>) -> Dynamic {
+fn via_dyn(via: &Option<Arc<Via>>) -> Dynamic {
     via.as_ref()
         .map_or(Dynamic::UNIT, |v| Dynamic::from(v.member.clone()))
 }
@@ -39,7 +39,7 @@ fn editable_fields_by_object(p: &Permissions, editable_objects: &FxHashSet<Strin
             order.push(key.clone());
             (g.object().to_string(), Default::default(), i, Map::new())
         });
-        entry.1.insert(g.field.to_lowercase());
+        entry.1.insert(g.field().to_lowercase());
         if let Some(via) = &g.via {
             let count = entry
                 .3
@@ -148,7 +148,7 @@ pub(super) fn register(engine: &mut Engine) {
 
     engine
         .register_type_with_name::<FieldGrantRef>("FieldGrant")
-        .register_get("field", |g: &mut FieldGrantRef| g.0.field.clone())
+        .register_get("field", |g: &mut FieldGrantRef| g.0.field().to_string())
         .register_get("object", |g: &mut FieldGrantRef| g.0.object().to_string())
         .register_get("readable", |g: &mut FieldGrantRef| g.0.readable)
         .register_get("editable", |g: &mut FieldGrantRef| g.0.editable)

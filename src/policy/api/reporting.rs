@@ -116,7 +116,7 @@ fn implied_related(target: &Dynamic) -> Option<Related> {
         return g.0.via.as_ref().map(|_| origin(&g.0.origin, &g.0.object));
     }
     if let Some(g) = target.read_lock::<FieldGrantRef>() {
-        return g.0.via.as_ref().map(|_| origin(&g.0.origin, &g.0.field));
+        return g.0.via.as_ref().map(|_| origin(&g.0.origin, g.0.field()));
     }
     None
 }
