@@ -18,6 +18,7 @@ pub mod findings;
 pub mod inventory;
 pub mod model;
 pub mod pipeline;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod scaffold;

@@ -119,7 +119,7 @@ impl Analysis {
     }
 
     /// The system an app belongs to: the register entry naming it, else the app's own label.
-    pub(super) fn system_of_app(&self, app: &Component) -> String {
+    pub fn system_of_app(&self, app: &Component) -> String {
         self.register_system_of(app).unwrap_or_else(|| app.label())
     }
 }

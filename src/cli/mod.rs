@@ -47,6 +47,12 @@ enum Command {
     },
     /// Print the integration inventory: apps, credentials, run-as users, register entries
     Inventory(InventoryArgs),
+    /// A staged plan for splitting shared integration identities: the systems on each, what
+    /// they reach, a risk rank, the licence count, and the steps for the first split
+    Plan(PlanArgs),
+    /// Write the metadata of a narrow identity for one system (never overwrites)
+    #[command(subcommand)]
+    Scaffold(ScaffoldCommand),
     /// Scaffold a policy: DIR/ID.rhai with its documentation headings, and a failing and a passing case
     NewRule {
         /// Rule id, kebab-case (e.g. named-credential-password)
@@ -104,6 +110,38 @@ struct InventoryArgs {
     /// Read files that .forceignore excludes too
     #[arg(long)]
     no_forceignore: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum PlanFormat {
+    Human,
+    Json,
+    /// Markdown that pastes into a ticket
+    Markdown,
+}
+
+#[derive(clap::Args)]
+struct PlanArgs {
+    /// Project folder (default ".")
+    path: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: PlanFormat,
+    /// Write the plan to FILE instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Configuration file (default: sfpolicy.toml at the project root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read files that .forceignore excludes too
+    #[arg(long)]
+    no_forceignore: bool,
+}
+
+#[derive(Subcommand)]
+enum ScaffoldCommand {
+    /// One system's own identity: a permission set named for it, a client-credentials connected
+    /// app, custom permissions for its bypasses, and its register entry
+    Integration(crate::scaffold::integration::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -183,6 +221,8 @@ pub fn main() -> ExitCode {
             run_tests(dirs, bless || std::env::var_os("SFPOLICY_BLESS").is_some())
         }
         Command::Inventory(args) => inventory(args),
+        Command::Plan(args) => plan(args),
+        Command::Scaffold(ScaffoldCommand::Integration(args)) => scaffold_integration(args),
         Command::Init { path } => init(path),
         Command::NewRule { id, dir } => new_rule(&id, &dir),
         Command::Explain {
@@ -400,6 +440,37 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
         _ => return Err(ToolError::new("inventory supports --format human or json")),
     };
     write_output(args.output.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(args: PlanArgs) -> Result<ExitCode, ToolError> {
+    let options = pipeline::Options {
+        paths: vec![args.path.clone().unwrap_or_else(|| PathBuf::from("."))],
+        config: args.config.clone(),
+        no_forceignore: args.no_forceignore,
+        ..pipeline::Options::default()
+    };
+    let (analysis, warnings) = pipeline::analyze(&options)?;
+    for w in &warnings {
+        note(&format!("warning: {w}"));
+    }
+    let style = match args.format {
+        PlanFormat::Human => crate::source::PathStyle::Human,
+        _ => crate::source::PathStyle::Repository,
+    };
+    let plan = crate::plan::build(&analysis, style);
+    let text = match args.format {
+        PlanFormat::Human => crate::plan::render::human(&plan),
+        PlanFormat::Json => crate::plan::render::json(&plan),
+        PlanFormat::Markdown => crate::plan::render::markdown(&plan),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scaffold_integration(args: crate::scaffold::integration::Args) -> Result<ExitCode, ToolError> {
+    let report = crate::scaffold::integration::run(&args)?;
+    eprint!("{}", escape_block(&report));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -75,6 +75,10 @@ pub struct Config {
     pub policy_paths: Vec<(PathBuf, Range<usize>)>,
     pub overrides: Vec<Override>,
     pub waivers: Vec<Waiver>,
+    /// `[plan] sensitive-objects`: objects `sfpolicy plan` marks sensitive, beyond its list.
+    pub plan_sensitive_objects: Vec<String>,
+    /// `[plan] consent-fields`: fields (`Object.Field`) it marks as consent, beyond its list.
+    pub plan_consent_fields: Vec<String>,
 }
 
 /// A config problem with its location: a tool error (exit 2).
@@ -131,6 +135,8 @@ impl Default for Config {
             policy_paths: Vec::new(),
             overrides: Vec::new(),
             waivers: Vec::new(),
+            plan_sensitive_objects: Vec::new(),
+            plan_consent_fields: Vec::new(),
         }
     }
 }
@@ -199,7 +205,14 @@ impl Config {
         let top = root.as_table("sfpolicy.toml")?;
         top.deny_unknown(
             "sfpolicy.toml",
-            &["rules", "integrations", "policies", "overrides", "waivers"],
+            &[
+                "rules",
+                "integrations",
+                "policies",
+                "overrides",
+                "waivers",
+                "plan",
+            ],
         )?;
         let mut config = Config::default();
         if let Some(rules) = top.get("rules") {
@@ -238,6 +251,23 @@ impl Config {
                     .into_iter()
                     .map(|(s, span)| (PathBuf::from(s), span))
                     .collect();
+            }
+        }
+        if let Some(plan) = top.get("plan") {
+            let t = plan.node.as_table("plan")?;
+            t.deny_unknown("[plan]", &["sensitive-objects", "consent-fields"])?;
+            for (key, out) in [
+                ("sensitive-objects", &mut config.plan_sensitive_objects),
+                ("consent-fields", &mut config.plan_consent_fields),
+            ] {
+                if let Some(e) = t.get(key) {
+                    *out = e
+                        .node
+                        .as_str_list(key)?
+                        .into_iter()
+                        .map(|(s, _)| s.to_string())
+                        .collect();
+                }
             }
         }
         if let Some(overrides) = top.get("overrides") {
@@ -516,6 +546,35 @@ pub fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Days from `from` to `to` (both `YYYY-MM-DD`; negative when `to` is earlier), `None` when
+/// either is not a date.
+pub fn days_between(from: &str, to: &str) -> Option<i64> {
+    Some(days_from_civil(to)? - days_from_civil(from)?)
+}
+
+/// The date `days` after `date` (`YYYY-MM-DD`).
+pub fn date_plus(date: &str, days: i64) -> Option<String> {
+    let (y, m, d) = civil_from_days(days_from_civil(date)? + days);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// `YYYY-MM-DD` → days since 1970-01-01 (the inverse of `civil_from_days`).
+fn days_from_civil(date: &str) -> Option<i64> {
+    if !is_iso_date(date) {
+        return None;
+    }
+    let y: i64 = date[0..4].parse().ok()?;
+    let m: i64 = date[5..7].parse().ok()?;
+    let d: i64 = date[8..10].parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -533,6 +592,20 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_between_dates() {
+        assert_eq!(days_between("2026-12-02", "2026-12-02"), Some(0));
+        assert_eq!(days_between("2026-12-02", "2027-03-02"), Some(90));
+        assert_eq!(days_between("2024-02-28", "2024-03-01"), Some(2));
+        assert_eq!(days_between("2026-06-30", "2026-01-01"), Some(-180));
+        assert_eq!(days_between("2026-13-01", "2026-01-01"), None);
+        assert_eq!(date_plus("2026-12-02", 90).as_deref(), Some("2027-03-02"));
+        for z in [-1000i64, 0, 19_000, 20_789] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(&format!("{y:04}-{m:02}-{d:02}")), Some(z));
+        }
+    }
 
     #[test]
     fn parses_the_spec_sketch() {

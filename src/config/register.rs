@@ -67,6 +67,14 @@ const ENUMS: &[(&str, &[&str])] = &[
     ("license", &["integration", "full", "shared"]),
 ];
 
+/// The values an enumerated key accepts (`direction`, `frequency`, `auth`, `license`).
+pub fn allowed_values(key: &str) -> &'static [&'static str] {
+    ENUMS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(&[], |(_, v)| v)
+}
+
 pub const EDITIONS: &[&str] = &[
     "enterprise",
     "unlimited",

@@ -322,6 +322,11 @@ impl SourceDb {
     }
 
     /// The path shown for a file in a report of this style.
+    /// A project-relative path that need not be in the run (a file about to be written).
+    pub fn display_path(&self, rel: &str, style: PathStyle) -> String {
+        self.paths.display(rel, style)
+    }
+
     pub fn display(&self, id: FileId, style: PathStyle) -> String {
         self.paths.display(&self.get(id).rel, style)
     }

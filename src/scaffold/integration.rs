@@ -1,0 +1,926 @@
+//! `sfpolicy scaffold integration SYSTEM`: the metadata of one system's own, narrow identity.
+//!
+//! - a permission set named and labelled for the system (`Talkdesk_Integration`, "Talkdesk
+//!   integration access"), with object and field access exactly as asked (read unless create or
+//!   edit is named; Delete, View All and Modify All only with `--reason`, which also writes a
+//!   waiver that expires in 90 days so the exception is reviewed);
+//! - a connected app skeleton: client credentials as the system's user, admin-approved users
+//!   only, IP restrictions enforced, refresh tokens that expire within the hour, the permission
+//!   set pre-authorized;
+//! - a custom permission for each documented bypass (`--bypass`), granted by the set;
+//! - the register entry (or, with `--from-register`, the changes its existing entry needs).
+//!
+//! It reads the project through the same pipeline as `check` (no second analysis), never
+//! overwrites a file, and says what it wrote and what a person must still do.
+
+use crate::analysis::Analysis;
+use crate::diag::ToolError;
+use crate::model::permissions::OBJECT_FLAGS;
+use crate::model::Kind;
+use crate::pipeline;
+use crate::plan::names;
+use crate::plan::reach::ACCESS;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The minimum-access profile Salesforce provides for integration users.
+pub const INTEGRATION_PROFILE: &str = "Minimum Access - API Only Integrations";
+
+/// How long a waiver written for a broad grant lasts.
+pub const WAIVER_DAYS: i64 = 90;
+
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Args {
+    /// The external system, as the register names it (e.g. "Talkdesk")
+    pub system: String,
+    /// Project folder (default ".")
+    #[arg(long, default_value = ".")]
+    pub project: PathBuf,
+    /// Take the user, objects, owner and contacts from the system's entry in the register
+    #[arg(long)]
+    pub from_register: bool,
+    /// Objects and access, comma-separated: `Lead:create+edit,Contact` (read when no access is
+    /// named; `delete`, `view-all` and `modify-all` need --reason)
+    #[arg(long, value_delimiter = ',', value_name = "OBJECT[:ACCESS]")]
+    pub objects: Vec<String>,
+    /// Fields, comma-separated: `Lead.Email:edit,Lead.Phone` (read unless `edit`)
+    #[arg(long, value_delimiter = ',', value_name = "OBJECT.FIELD[:edit]")]
+    pub fields: Vec<String>,
+    /// A documented bypass (repeatable): writes the custom permission <System>_Bypass_<NAME>,
+    /// granted by the permission set, for validation rules and flows to check
+    #[arg(long, value_name = "NAME")]
+    pub bypass: Vec<String>,
+    /// Why Delete, View All or Modify All is needed: written into a waiver that expires in 90 days
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The system's own Salesforce username (default with --from-register: the entry's, or a new
+    /// int_<system>@<domain> when the entry's user serves other systems too)
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Team that owns the integration
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The vendor's or team's support contact
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Where failures are announced (a channel or mailbox)
+    #[arg(long)]
+    pub alerts: Option<String>,
+    /// How the system retries a failed call
+    #[arg(long)]
+    pub retry: Option<String>,
+    /// inbound, outbound or both
+    #[arg(long)]
+    pub direction: Option<String>,
+    /// real-time, scheduled, event-based or manual
+    #[arg(long)]
+    pub frequency: Option<String>,
+    /// Calls a day, e.g. 4000/day
+    #[arg(long)]
+    pub api_volume: Option<String>,
+    /// Who handles its errors (default: the owner)
+    #[arg(long)]
+    pub error_owner: Option<String>,
+    /// The connected app's contactEmail (default: the first email among contact, error owner,
+    /// owner and alerts)
+    #[arg(long)]
+    pub contact_email: Option<String>,
+}
+
+/// Object access asked for, indexed like `OBJECT_FLAGS`.
+#[derive(Debug, Clone)]
+struct ObjectAccess {
+    object: String,
+    flags: [bool; 6],
+}
+
+#[derive(Debug, Clone)]
+struct FieldAccess {
+    field: String,
+    edit: bool,
+}
+
+fn is_api_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn parse_objects(specs: &[String]) -> Result<Vec<ObjectAccess>, ToolError> {
+    let mut out: Vec<ObjectAccess> = Vec::new();
+    for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let (object, access) = spec.split_once(':').unwrap_or((spec, "read"));
+        let object = object.trim();
+        if !is_api_name(object) {
+            return Err(ToolError::new(format!(
+                "--objects: `{object}` is not an object API name (letters, digits, _)"
+            )));
+        }
+        let mut flags = [false; 6];
+        flags[0] = true;
+        for word in access.split('+').map(str::trim) {
+            let Some(i) = ACCESS.iter().position(|a| *a == word) else {
+                return Err(ToolError::new(format!(
+                    "--objects {spec}: unknown access `{word}` (expected {})",
+                    ACCESS.join(", ")
+                )));
+            };
+            flags[i] = true;
+        }
+        // Salesforce's implications: Modify All ⇒ View All, Delete, Edit; Delete ⇒ Edit.
+        if flags[5] {
+            flags[2] = true;
+            flags[3] = true;
+            flags[4] = true;
+        }
+        if flags[3] {
+            flags[2] = true;
+        }
+        match out
+            .iter_mut()
+            .find(|o| o.object.eq_ignore_ascii_case(object))
+        {
+            Some(o) => {
+                for (have, add) in o.flags.iter_mut().zip(flags) {
+                    *have |= add;
+                }
+            }
+            None => out.push(ObjectAccess {
+                object: object.to_string(),
+                flags,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn parse_fields(specs: &[String], objects: &[ObjectAccess]) -> Result<Vec<FieldAccess>, ToolError> {
+    let mut out: Vec<FieldAccess> = Vec::new();
+    for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let (field, access) = spec.split_once(':').unwrap_or((spec, "read"));
+        let field = field.trim();
+        let Some((object, name)) = field.split_once('.') else {
+            return Err(ToolError::new(format!(
+                "--fields: `{field}` must be Object.Field"
+            )));
+        };
+        if !is_api_name(object) || !is_api_name(name) {
+            return Err(ToolError::new(format!(
+                "--fields: `{field}` is not Object.Field of API names"
+            )));
+        }
+        let edit = match access.trim() {
+            "read" => false,
+            "edit" => true,
+            other => {
+                return Err(ToolError::new(format!(
+                    "--fields {spec}: unknown access `{other}` (expected read or edit)"
+                )))
+            }
+        };
+        let Some(o) = objects
+            .iter()
+            .find(|o| o.object.eq_ignore_ascii_case(object))
+        else {
+            return Err(ToolError::new(format!(
+                "--fields {spec}: add {object} to --objects first (a field is reachable only through its object)"
+            )));
+        };
+        if edit && !(o.flags[1] || o.flags[2]) {
+            return Err(ToolError::new(format!(
+                "--fields {spec}: editing a field needs create or edit on {object} (--objects {object}:edit)"
+            )));
+        }
+        if !out.iter().any(|f| f.field.eq_ignore_ascii_case(field)) {
+            out.push(FieldAccess {
+                field: field.to_string(),
+                edit,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// XML text content.
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A TOML basic string.
+fn toml_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// What the scaffold will write and say, decided before anything is written.
+struct Facts {
+    system: String,
+    user: String,
+    owner: String,
+    contact: String,
+    alerts: String,
+    retry: String,
+    direction: String,
+    frequency: String,
+    api_volume: Option<String>,
+    error_owner: String,
+    contact_email: Option<String>,
+    objects: Vec<ObjectAccess>,
+    fields: Vec<FieldAccess>,
+    /// The register entry it comes from (`--from-register`).
+    entry: Option<usize>,
+    /// The user the entry names, when another system shares it.
+    replaces_user: Option<String>,
+}
+
+fn permission_set_xml(f: &Facts, ps_label: &str, bypasses: &[(String, String)]) -> String {
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n",
+    );
+    for (name, _) in bypasses {
+        let _ = writeln!(
+            x,
+            "    <customPermissions>\n        <enabled>true</enabled>\n        <name>{}</name>\n    </customPermissions>",
+            xml(name)
+        );
+    }
+    let _ = writeln!(
+        x,
+        "    <description>{}</description>",
+        xml(&format!(
+            "The access of {} (user {}), owned by {}. Grants only what the register documents; written by sfpolicy scaffold.",
+            f.system, f.user, f.owner
+        ))
+    );
+    let mut fields = f.fields.clone();
+    fields.sort_by_key(|x| x.field.to_lowercase());
+    for field in &fields {
+        let _ = writeln!(
+            x,
+            "    <fieldPermissions>\n        <editable>{}</editable>\n        <field>{}</field>\n        <readable>true</readable>\n    </fieldPermissions>",
+            field.edit,
+            xml(&field.field)
+        );
+    }
+    let _ = writeln!(
+        x,
+        "    <hasActivationRequired>false</hasActivationRequired>"
+    );
+    let _ = writeln!(x, "    <label>{}</label>", xml(ps_label));
+    let mut objects = f.objects.clone();
+    objects.sort_by_key(|o| o.object.to_lowercase());
+    for o in &objects {
+        x.push_str("    <objectPermissions>\n");
+        for (i, tag) in OBJECT_FLAGS.iter().enumerate().take(4) {
+            let _ = writeln!(x, "        <{tag}>{}</{tag}>", o.flags[i]);
+        }
+        let _ = writeln!(
+            x,
+            "        <modifyAllRecords>{}</modifyAllRecords>\n        <object>{}</object>\n        <viewAllRecords>{}</viewAllRecords>",
+            o.flags[5],
+            xml(&o.object),
+            o.flags[4]
+        );
+        x.push_str("    </objectPermissions>\n");
+    }
+    x.push_str("</PermissionSet>\n");
+    x
+}
+
+fn connected_app_xml(f: &Facts, app_label: &str, ps_name: &str, email: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <contactEmail>{email}</contactEmail>
+    <description>{description}</description>
+    <label>{label}</label>
+    <oauthConfig>
+        <callbackUrl>https://login.salesforce.com/services/oauth2/success</callbackUrl>
+        <isAdminApproved>true</isAdminApproved>
+        <isClientCredentialEnabled>true</isClientCredentialEnabled>
+        <isCodeCredentialEnabled>false</isCodeCredentialEnabled>
+        <isConsumerSecretOptional>false</isConsumerSecretOptional>
+        <isIntrospectAllTokens>false</isIntrospectAllTokens>
+        <isSecretRequiredForRefreshToken>true</isSecretRequiredForRefreshToken>
+        <oauthClientCredentialUser>{user}</oauthClientCredentialUser>
+        <scopes>Api</scopes>
+    </oauthConfig>
+    <oauthPolicy>
+        <ipRelaxation>ENFORCE</ipRelaxation>
+        <refreshTokenPolicy>specific_lifetime:1:HOURS</refreshTokenPolicy>
+    </oauthPolicy>
+    <permissionSetName>{ps}</permissionSetName>
+</ConnectedApp>
+"#,
+        email = xml(email),
+        description = xml(&format!(
+            "{} signs in with the client credentials flow as {}. Owner: {}.",
+            f.system, f.user, f.owner
+        )),
+        label = xml(app_label),
+        user = xml(&f.user),
+        ps = xml(ps_name),
+    )
+}
+
+fn custom_permission_xml(system: &str, bypass: &str, name: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<CustomPermission xmlns="http://soap.sforce.com/2006/04/metadata">
+    <description>{}</description>
+    <isLicensed>false</isLicensed>
+    <label>{}</label>
+</CustomPermission>
+"#,
+        xml(&format!(
+            "Lets {system} bypass {bypass}: check $Permission.{name} in the validation rule or flow instead of a username."
+        )),
+        xml(&format!("{system}: bypass {bypass}")),
+    )
+}
+
+/// Write the scaffold; returns what to print (what was written, kept, and left to a person).
+pub fn run(args: &Args) -> Result<String, ToolError> {
+    let system = args.system.trim();
+    if system.is_empty() || system.chars().any(char::is_control) {
+        return Err(ToolError::new(
+            "SYSTEM must be the system's name, e.g. \"Talkdesk\"",
+        ));
+    }
+    let options = pipeline::Options {
+        paths: vec![args.project.clone()],
+        ..pipeline::Options::default()
+    };
+    let (a, _warnings) = pipeline::analyze(&options)?;
+    let root = a.org.root.clone();
+    if !root.join("sfdx-project.json").is_file() {
+        return Err(ToolError::new(format!(
+            "{}: no sfdx-project.json; scaffold writes sfdx source format into the default package directory",
+            root.display()
+        )));
+    }
+    let facts = facts(&a, args, system)?;
+    write(&a, &root, args, facts)
+}
+
+fn first_email<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(str::trim)
+        .find(|c| {
+            c.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && d.contains('.') && !c.contains(char::is_whitespace)
+            }) && !crate::config::register::is_placeholder_contact(c)
+        })
+        .map(str::to_string)
+}
+
+fn facts(a: &Analysis, args: &Args, system: &str) -> Result<Facts, ToolError> {
+    let register = a.register.as_ref().map(|r| &r.register);
+    let existing = register.and_then(|r| {
+        r.entries
+            .iter()
+            .position(|e| e.system().eq_ignore_ascii_case(system))
+    });
+    let entry = match (args.from_register, existing) {
+        (true, Some(i)) => Some(i),
+        (true, None) => {
+            let systems: Vec<&str> = register
+                .map(|r| r.entries.iter().map(|e| e.system()).collect())
+                .unwrap_or_default();
+            let hint = systems
+                .iter()
+                .map(|s| {
+                    (
+                        strsim::jaro_winkler(&s.to_lowercase(), &system.to_lowercase()),
+                        s,
+                    )
+                })
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|x, y| x.0.total_cmp(&y.0))
+                .map(|(_, s)| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(ToolError::new(if register.is_none() {
+                "--from-register: the project has no register (integrations.toml)".to_string()
+            } else {
+                format!(
+                    "--from-register: the register has no entry for `{system}`{hint}; its systems: {}",
+                    systems.join(", ")
+                )
+            }));
+        }
+        (false, Some(i)) => return Err(ToolError::new(format!(
+            "the register already has an entry for `{}`: use --from-register to scaffold from it",
+            register.map_or("", |r| r.entries[i].system())
+        ))),
+        (false, None) => None,
+    };
+    let e = entry.and_then(|i| register.map(|r| &r.entries[i]));
+    let from = |flag: &Option<String>, key: &str| -> Option<String> {
+        flag.clone()
+            .or_else(|| e.and_then(|e| e.text(key)).map(str::to_string))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let owner = from(&args.owner, "owner");
+    let mut missing = Vec::new();
+    let mut need = |value: Option<String>, flag: &str| {
+        if value.is_none() {
+            missing.push(flag.to_string());
+        }
+        value.unwrap_or_default()
+    };
+    let entry_user = e.and_then(|e| e.text("user")).map(str::to_string);
+    // The entry's user, unless another system runs as it too: then a new one in its domain.
+    let shared_with: Vec<String> = entry_user
+        .as_deref()
+        .map(|u| {
+            a.run_as
+                .iter()
+                .filter(|r| {
+                    r.username.eq_ignore_ascii_case(u) && !r.system.eq_ignore_ascii_case(system)
+                })
+                .map(|r| r.system.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (user, replaces_user) = match (&args.user, &entry_user) {
+        (Some(u), _) => (
+            Some(u.trim().to_string()),
+            entry_user
+                .clone()
+                .filter(|old| !old.eq_ignore_ascii_case(u.trim())),
+        ),
+        (None, Some(old)) if !shared_with.is_empty() => {
+            let domain = old.rsplit_once('@').map_or("example.invalid", |(_, d)| d);
+            (Some(names::username(system, domain)), Some(old.clone()))
+        }
+        (None, old) => (old.clone(), None),
+    };
+    let user = need(user, "--user");
+    if !user.is_empty() && !user.contains('@') {
+        return Err(ToolError::new(format!(
+            "--user {user}: a Salesforce username has the form of an email address"
+        )));
+    }
+    let owner = need(owner, "--owner");
+    let contact = need(from(&args.contact, "support-contact"), "--contact");
+    let alerts = need(from(&args.alerts, "alerts"), "--alerts");
+    let retry = need(from(&args.retry, "retry"), "--retry");
+    let direction = need(from(&args.direction, "direction"), "--direction");
+    let frequency = need(from(&args.frequency, "frequency"), "--frequency");
+    let error_owner = from(&args.error_owner, "error-owner").unwrap_or_else(|| owner.clone());
+    let api_volume = from(&args.api_volume, "api-volume");
+    let mut objects = parse_objects(&args.objects)?;
+    if objects.is_empty() {
+        if let Some(e) = e {
+            let writes = !matches!(e.text("direction"), Some("outbound"));
+            objects = e
+                .list("objects")
+                .into_iter()
+                .map(|(o, _)| ObjectAccess {
+                    object: o.trim().to_string(),
+                    flags: [true, writes, writes, false, false, false],
+                })
+                .filter(|o| is_api_name(&o.object))
+                .collect();
+        }
+    }
+    if objects.is_empty() {
+        missing.push("--objects".into());
+    }
+    if !missing.is_empty() {
+        return Err(ToolError::new(format!(
+            "scaffold integration {system}: missing {} (or use --from-register with a complete entry)\n  e.g. sfpolicy scaffold integration \"{system}\" --user int_{}@yourcompany.com --objects Contact:edit --owner \"Telephony team\" --contact support@vendor.com --alerts \"#vendor-alerts\" --retry \"3 attempts, exponential backoff\" --direction inbound --frequency real-time",
+            missing.join(", "),
+            names::api_stem(system).to_lowercase()
+        )));
+    }
+    for (value, key) in [(&direction, "direction"), (&frequency, "frequency")] {
+        let allowed = crate::config::register::allowed_values(key);
+        if !allowed.contains(&value.as_str()) {
+            return Err(ToolError::new(format!(
+                "--{key} {value}: expected one of {}",
+                allowed.join(", ")
+            )));
+        }
+    }
+    let broad: Vec<String> = objects
+        .iter()
+        .filter(|o| o.flags[3] || o.flags[4] || o.flags[5])
+        .map(|o| o.object.clone())
+        .collect();
+    if !broad.is_empty() && args.reason.as_deref().map_or(true, |r| r.trim().is_empty()) {
+        return Err(ToolError::new(format!(
+            "Delete, View All or Modify All on {} needs --reason \"why the integration needs it\" (it is written into a waiver that expires in {WAIVER_DAYS} days)",
+            broad.join(", ")
+        )));
+    }
+    let fields = parse_fields(&args.fields, &objects)?;
+    let contact_email = args.contact_email.clone().or_else(|| {
+        first_email([
+            contact.as_str(),
+            error_owner.as_str(),
+            owner.as_str(),
+            alerts.as_str(),
+        ])
+    });
+    Ok(Facts {
+        system: system.to_string(),
+        user,
+        owner,
+        contact,
+        alerts,
+        retry,
+        direction,
+        frequency,
+        api_volume,
+        error_owner,
+        contact_email,
+        objects,
+        fields,
+        entry,
+        replaces_user,
+    })
+}
+
+/// Files to create, each refused when something is already there.
+struct Writer<'a> {
+    root: &'a Path,
+    report: String,
+}
+
+impl Writer<'_> {
+    /// Write `rel` unless it exists; true when written.
+    fn create(&mut self, rel: &Path, text: &str) -> Result<bool, ToolError> {
+        let path = self.root.join(rel);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            let _ = writeln!(
+                self.report,
+                "kept     {} (it exists; sfpolicy never overwrites)",
+                rel.display()
+            );
+            return Ok(false);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ToolError::new(format!("{}: cannot create: {e}", dir.display())))?;
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
+        let _ = writeln!(self.report, "wrote    {}", rel.display());
+        Ok(true)
+    }
+
+    /// Append to a text file (created when absent), checking the result still parses.
+    fn append(
+        &mut self,
+        rel: &Path,
+        addition: &str,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<(), ToolError> {
+        let path = self.root.join(rel);
+        let before = match std::fs::symlink_metadata(&path) {
+            Ok(_) => crate::source::read_to_string(&path)
+                .map_err(|e| ToolError::new(format!("{}: cannot read: {e}", path.display())))?,
+            Err(_) => String::new(),
+        };
+        let mut after = before.clone();
+        if !after.is_empty() && !after.ends_with('\n') {
+            after.push('\n');
+        }
+        if !after.is_empty() {
+            after.push('\n');
+        }
+        after.push_str(addition);
+        check(&after).map_err(|e| {
+            ToolError::new(format!(
+                "{}: adding to it would not parse ({e}); nothing was added",
+                rel.display()
+            ))
+        })?;
+        std::fs::write(&path, after)
+            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
+        let _ = writeln!(
+            self.report,
+            "{} {}",
+            if before.is_empty() {
+                "wrote   "
+            } else {
+                "appended"
+            },
+            rel.display()
+        );
+        Ok(())
+    }
+}
+
+fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, ToolError> {
+    let dir = names::metadata_dir(root);
+    let ps_name = names::permission_set_name(&f.system);
+    let ps_label = names::permission_set_label(&f.system);
+    let stem = names::api_stem(&f.system);
+    let bypasses: Vec<(String, String)> = args
+        .bypass
+        .iter()
+        .map(|b| b.trim())
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            (
+                format!("{stem}_Bypass_{}", names::api_stem(b)),
+                b.to_string(),
+            )
+        })
+        .collect();
+    let entry = f
+        .entry
+        .and_then(|i| a.register.as_ref().map(|r| &r.register.entries[i]));
+    // The app the entry names, when it is in the project: it is moved, not replaced.
+    let existing_app = entry
+        .and_then(|e| e.text("connected-app"))
+        .and_then(|n| a.find_app(n));
+    let uses_app = entry
+        .and_then(|e| e.text("auth"))
+        .map_or(true, |auth| auth.starts_with("oauth"));
+    let mut todo: Vec<String> = Vec::new();
+    let mut w = Writer {
+        root,
+        report: String::new(),
+    };
+
+    let ps_rel = dir
+        .join("permissionsets")
+        .join(format!("{ps_name}.permissionset-meta.xml"));
+    let ps_exists = a.org.find(Kind::PermissionSet, &ps_name).is_some();
+    if ps_exists && std::fs::symlink_metadata(root.join(&ps_rel)).is_err() {
+        let _ = writeln!(
+            w.report,
+            "kept     permission set {ps_name} (it is already in the project; sfpolicy never overwrites)"
+        );
+    } else {
+        w.create(&ps_rel, &permission_set_xml(&f, &ps_label, &bypasses))?;
+    }
+    for (name, bypass) in &bypasses {
+        let rel = dir
+            .join("customPermissions")
+            .join(format!("{name}.customPermission-meta.xml"));
+        w.create(&rel, &custom_permission_xml(&f.system, bypass, name))?;
+        todo.push(format!(
+            "check $Permission.{name} where {} must bypass {bypass} (a validation rule's formula, a flow's decision), instead of its username",
+            f.system
+        ));
+    }
+
+    let mut app_name = None;
+    match (existing_app, uses_app) {
+        (Some(app), _) => {
+            let loc = a
+                .org
+                .sources
+                .display(app.file, crate::source::PathStyle::Human);
+            let runs_as = a.run_as.iter().find_map(|r| match &r.source {
+                crate::analysis::RunAsSource::App(c) if c.id == app.id => Some(&r.username),
+                _ => None,
+            });
+            let preauthorized = a.preauths.iter().any(|p| {
+                p.app.id == app.id
+                    && (p.name.eq_ignore_ascii_case(&ps_name)
+                        || p.target.as_ref().is_some_and(|t| t.name.eq_ignore_ascii_case(&ps_name)))
+            });
+            let mut changes = Vec::new();
+            if !runs_as.is_some_and(|u| u.eq_ignore_ascii_case(&f.user)) {
+                changes.push(format!(
+                    "set the run-as user (oauthClientCredentialUser; clientCredentialsFlowUser for an external client app) to {}",
+                    f.user
+                ));
+            }
+            if !preauthorized {
+                changes.push(format!(
+                    "pre-authorize {ps_name} in place of the shared identity"
+                ));
+            }
+            if !changes.is_empty() {
+                todo.push(format!("in {loc}: {}", changes.join("; ")));
+            }
+            app_name = Some(app.name.clone());
+        }
+        (None, true) => {
+            let Some(email) = &f.contact_email else {
+                return Err(ToolError::new(
+                    "the connected app needs a contactEmail: give --contact-email (a team mailbox)",
+                ));
+            };
+            let rel = dir
+                .join("connectedApps")
+                .join(format!("{ps_name}.connectedApp-meta.xml"));
+            w.create(
+                &rel,
+                &connected_app_xml(&f, &format!("{} integration", f.system), &ps_name, email),
+            )?;
+            app_name = Some(ps_name.clone());
+            todo.push(format!(
+                "deploy the connected app; Salesforce generates its consumer key and secret: hand them to {} through your secret store",
+                f.owner
+            ));
+            todo.push(
+                "set the trusted IP ranges of the integration user's profile or the app (the app enforces them)"
+                    .into(),
+            );
+        }
+        (None, false) => todo.push(format!(
+            "give {ps_name} the principal access of {}'s external credential (externalCredentialPrincipalAccesses)",
+            f.system
+        )),
+    }
+
+    let register_rel = PathBuf::from(
+        a.config
+            .register
+            .as_ref()
+            .map_or(crate::config::register::FILE_NAME, |(p, _)| p.as_str()),
+    );
+    let licence = licence_for(a, &f);
+    match entry {
+        None => {
+            let text = register_entry(&f, app_name.as_deref(), &ps_name, &licence, &bypasses);
+            w.append(&register_rel, &text, |t| {
+                crate::config::register::Register::parse(t)
+                    .map(|_| ())
+                    .map_err(|e| e.message)
+            })?;
+        }
+        Some(e) => {
+            let mut changes = Vec::new();
+            if let Some(old) = &f.replaces_user {
+                changes.push(format!("user = {} (was {old})", toml_str(&f.user)));
+            }
+            let named = e.list("permission-sets");
+            if !named.iter().any(|(n, _)| n.eq_ignore_ascii_case(&ps_name)) {
+                changes.push(format!(
+                    "permission-sets = {}",
+                    toml_list(std::slice::from_ref(&ps_name))
+                ));
+            }
+            if e.license() == "shared" || f.replaces_user.is_some() {
+                changes.push(format!("license = {}", toml_str(&licence)));
+            }
+            if !changes.is_empty() {
+                todo.push(format!(
+                    "in {}, the entry for {}: {}",
+                    register_rel.display(),
+                    f.system,
+                    changes.join("; ")
+                ));
+            }
+        }
+    }
+
+    let broad: Vec<&ObjectAccess> = f
+        .objects
+        .iter()
+        .filter(|o| o.flags[3] || o.flags[4] || o.flags[5])
+        .collect();
+    if let (false, Some(reason)) = (broad.is_empty(), &args.reason) {
+        let expires = crate::config::date_plus(&crate::config::today(), WAIVER_DAYS)
+            .unwrap_or_else(crate::config::today);
+        let text = format!(
+            "# {} needs broad access to {}: written by sfpolicy scaffold, reviewed when it expires.\n[[waivers]]\nrule = \"integration-object-broad\"\npath = {}\nreason = {}\nexpires = \"{expires}\"\n",
+            f.system,
+            broad.iter().map(|o| o.object.as_str()).collect::<Vec<_>>().join(", "),
+            toml_str(&ps_rel.to_string_lossy().replace('\\', "/")),
+            toml_str(reason.trim()),
+        );
+        let config_rel = PathBuf::from("sfpolicy.toml");
+        w.append(&config_rel, &text, |t| {
+            crate::config::Config::parse(t)
+                .map(|_| ())
+                .map_err(|e| e.message)
+        })?;
+    }
+
+    todo.insert(
+        0,
+        format!(
+            "create the user {} with the profile `{INTEGRATION_PROFILE}` and the {} licence, and assign {ps_name}",
+            f.user,
+            if licence == "full" { "Salesforce (full)" } else { "Salesforce Integration" }
+        ),
+    );
+    if let Some(old) = &f.replaces_user {
+        todo.push(format!(
+            "after the cut-over, take {}'s access off {old} (`sfpolicy plan` lists the steps)",
+            f.system
+        ));
+    }
+    let mut out = w.report;
+    out.push_str("\nstill to do by a person:\n");
+    for t in &todo {
+        let _ = writeln!(out, "  - {t}");
+    }
+    out.push_str("then run `sfpolicy check`\n");
+    Ok(out)
+}
+
+/// `integration` while the edition's free Integration licences last, else `full`.
+fn licence_for(a: &Analysis, f: &Facts) -> String {
+    let Some(r) = &a.register else {
+        return "integration".into();
+    };
+    let (free, _) = r.register.allotment();
+    let mut systems: Vec<String> = Vec::new();
+    for e in &r.register.entries {
+        let s = e.system().to_lowercase();
+        if e.license() == "integration" && !systems.contains(&s) {
+            systems.push(s);
+        }
+    }
+    let me = f.system.to_lowercase();
+    let counted = systems.contains(&me);
+    if counted || (systems.len() as i64) < free {
+        "integration".into()
+    } else {
+        "full".into()
+    }
+}
+
+fn register_entry(
+    f: &Facts,
+    app: Option<&str>,
+    ps_name: &str,
+    licence: &str,
+    bypasses: &[(String, String)],
+) -> String {
+    let mut t = String::from("[[integration]]\n");
+    let mut kv = |k: &str, v: String| {
+        let _ = writeln!(t, "{k} = {v}");
+    };
+    kv("system", toml_str(&f.system));
+    kv("user", toml_str(&f.user));
+    kv("owner", toml_str(&f.owner));
+    kv("support-contact", toml_str(&f.contact));
+    kv(
+        "auth",
+        toml_str(if app.is_some() {
+            "oauth-client-credentials"
+        } else {
+            "named-credential"
+        }),
+    );
+    if let Some(app) = app {
+        kv("connected-app", toml_str(app));
+    }
+    kv("permission-sets", toml_list(&[ps_name.to_string()]));
+    kv("profile", toml_str(INTEGRATION_PROFILE));
+    let objects: Vec<String> = f.objects.iter().map(|o| o.object.clone()).collect();
+    kv("objects", toml_list(&objects));
+    kv("direction", toml_str(&f.direction));
+    kv("frequency", toml_str(&f.frequency));
+    if let Some(v) = &f.api_volume {
+        kv("api-volume", toml_str(v));
+    }
+    kv("retry", toml_str(&f.retry));
+    kv("error-owner", toml_str(&f.error_owner));
+    kv("alerts", toml_str(&f.alerts));
+    kv(
+        "offboarding",
+        toml_str(&format!(
+            "Revoke the {} connected app, deactivate {}, remove {ps_name}",
+            app.unwrap_or(&f.system),
+            f.user
+        )),
+    );
+    kv("license", toml_str(licence));
+    if !bypasses.is_empty() {
+        let list: Vec<String> = bypasses.iter().map(|(n, b)| format!("{b} ({n})")).collect();
+        kv(
+            "notes",
+            toml_str(&format!("Documented bypasses: {}", list.join(", "))),
+        );
+    }
+    t
+}
