@@ -430,10 +430,12 @@ fn facts(a: &Analysis, args: &Args, system: &str) -> Result<Facts, ToolError> {
                 )
             }));
         }
-        (false, Some(i)) => return Err(ToolError::new(format!(
+        (false, Some(i)) => {
+            return Err(ToolError::new(format!(
             "the register already has an entry for `{}`: use --from-register to scaffold from it",
             register.map_or("", |r| r.entries[i].system())
-        ))),
+        )))
+        }
         (false, None) => None,
     };
     let e = entry.and_then(|i| register.map(|r| &r.entries[i]));
@@ -795,6 +797,17 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
                     register_rel.display(),
                     f.system,
                     changes.join("; ")
+                ));
+            }
+            let replaced: Vec<String> = named
+                .iter()
+                .map(|(n, _)| n.clone())
+                .filter(|n| !n.eq_ignore_ascii_case(&ps_name))
+                .collect();
+            if !replaced.is_empty() {
+                todo.push(format!(
+                    "when no system uses {} any more, delete it: nothing will document it",
+                    replaced.join(", ")
                 ));
             }
         }
