@@ -273,3 +273,54 @@ fn plan_lists_in_config_extend_the_defaults() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sensitive"));
 }
+
+fn keys(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| keys(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn docs_plan_md_documents_every_key_and_factor_the_plan_prints() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/plan.md")).unwrap();
+    let plan = plan_json(acme());
+    let mut all = std::collections::BTreeSet::new();
+    keys(&plan, &mut all);
+    // Words inside the docs' code spans.
+    let documented: std::collections::BTreeSet<&str> = docs
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|span| span.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for k in &all {
+        assert!(
+            documented.contains(k.as_str()),
+            "docs/plan.md does not document the key `{k}`"
+        );
+    }
+    let mut factors = std::collections::BTreeSet::new();
+    for s in plan["shared"].as_array().unwrap() {
+        for sys in s["systems"].as_array().unwrap() {
+            for f in sys["risk"]["factors"].as_array().unwrap() {
+                factors.insert(f["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(factors.len() >= 5, "{factors:?}");
+    for f in factors {
+        assert!(
+            docs.contains(&format!("| `{f}` |")),
+            "docs/plan.md has no row for the factor `{f}`"
+        );
+    }
+}

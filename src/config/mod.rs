@@ -32,6 +32,11 @@ pub const TEMPLATE: &str = r#"# sfpolicy configuration. Every key is optional; s
 [policies]
 # paths = ["policies"]                  # folders of custom .rhai policies
 
+# `sfpolicy plan`: objects and consent fields to treat as sensitive, beyond its lists (docs/plan.md).
+# [plan]
+# sensitive-objects = ["Patient__c"]
+# consent-fields = ["Contact.Marketing_Opt_In__c"]
+
 # An accepted risk: always with a reason; after `expires` the finding comes back.
 # [[waivers]]
 # rule = "integration-admin-permission"
@@ -560,7 +565,7 @@ pub fn date_plus(date: &str, days: i64) -> Option<String> {
 
 /// `YYYY-MM-DD` → days since 1970-01-01 (the inverse of `civil_from_days`).
 fn days_from_civil(date: &str) -> Option<i64> {
-    if !is_iso_date(date) {
+    if !is_calendar_date(date) {
         return None;
     }
     let y: i64 = date[0..4].parse().ok()?;
