@@ -10,6 +10,7 @@
 
 pub mod alloc;
 pub mod analysis;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diag;

@@ -233,7 +233,7 @@ fn selected(id: &str, options: &Options) -> bool {
 }
 
 /// The project root for these options; every PATH must exist.
-fn project_root(options: &Options) -> Result<PathBuf, ToolError> {
+pub fn project_root(options: &Options) -> Result<PathBuf, ToolError> {
     let first = options
         .paths
         .first()

@@ -209,6 +209,11 @@ struct CheckArgs {
     /// Print only the findings, no summary line or warnings
     #[arg(long, short)]
     quiet: bool,
+    /// Keep whole-run results in DIR, keyed by the content of every file the run reads: a repeat
+    /// run on an unchanged project replays its result without parsing (off by default; never
+    /// share DIR between jobs of different trust)
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
 }
 
 /// Run the command line; the exit status is the result.
@@ -302,7 +307,93 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
         staged: args.staged,
         ..pipeline::Options::default()
     };
-    let outcome = pipeline::run(&options)?;
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let key = match &args.cache {
+        None => None,
+        Some(_) => {
+            // Everything on the command line that shapes what is printed.
+            let shape = format!(
+                "{:?}",
+                (
+                    args.format as u8,
+                    color && args.format == Format::Human,
+                    args.quiet,
+                    args.fail_on as u8,
+                    &args.select,
+                    &args.ignore,
+                    args.output.is_some(),
+                    args.no_forceignore,
+                    &args.rules_dirs,
+                    &args.baseline,
+                    &args.changed_since,
+                    args.staged,
+                )
+            );
+            crate::cache::key(&options, &shape)?
+        }
+    };
+    let timings = std::env::var_os("SFPOLICY_TIMINGS").is_some();
+    if let (Some(dir), Some(key)) = (&args.cache, &key) {
+        if let Some(replay) = crate::cache::load(dir, key) {
+            if timings {
+                eprintln!("timing: cache hit {key}");
+            }
+            return emit(args, &replay, &[]);
+        }
+    }
+    let Some((replay, errors)) = compute(args, &options, color)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let (Some(dir), Some(key), true) = (&args.cache, &key, errors.is_empty()) {
+        if let Err(e) = crate::cache::store(dir, key, &replay) {
+            note(&format!("warning: --cache: cannot store this run: {e}"));
+        } else if timings {
+            eprintln!("timing: cache stored {key}");
+        }
+    }
+    emit(args, &replay, &errors)
+}
+
+/// Print what a run produced (computed now, or replayed from the cache).
+fn emit(
+    args: &CheckArgs,
+    replay: &crate::cache::Replay,
+    errors: &[ToolError],
+) -> Result<ExitCode, ToolError> {
+    for n in &replay.before {
+        note(n);
+    }
+    write_output(args.output.as_ref(), &replay.text)?;
+    for n in &replay.after {
+        note(n);
+    }
+    if !errors.is_empty() {
+        // The report holds every other policy's findings; the run still cannot vouch for the
+        // project, so it is a tool error.
+        for error in errors {
+            print_error(error);
+        }
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::from(replay.code))
+}
+
+/// Run the pipeline and render: what to print, and the policies that failed. `None` when the
+/// run wrote a baseline (and said so) instead of reporting.
+fn compute(
+    args: &CheckArgs,
+    options: &pipeline::Options,
+    color: bool,
+) -> Result<Option<(crate::cache::Replay, Vec<ToolError>)>, ToolError> {
+    let outcome = pipeline::run(options)?;
     if let (Some(path), Some(n)) = (&args.write_baseline, outcome.baseline_written) {
         if !args.quiet {
             note(&format!(
@@ -311,15 +402,17 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
                 path.display()
             ));
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(None);
     }
+    let mut before = Vec::new();
+    let mut after = Vec::new();
     if !args.quiet {
         for w in &outcome.warnings {
-            note(&format!("warning: {w}"));
+            before.push(format!("warning: {w}"));
         }
         if let Some(applied) = outcome.baseline {
             if applied.stale > 0 {
-                note(&format!(
+                before.push(format!(
                     "note: {} in the baseline no longer occur (fixed, or outside this run); regenerate it with --write-baseline to keep it honest",
                     crate::util::plural(applied.stale, "finding")
                 ));
@@ -348,15 +441,6 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
         Format::Github => report::github::render(&input),
         Format::Gitlab => report::gitlab::render(&input),
         Format::Human => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    args.output.is_none()
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
             let mut text = report::human::render(&input, color);
             if args.quiet {
                 // Keep the diagnostics, drop the summary line.
@@ -369,21 +453,18 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
             text
         }
     };
-    write_output(args.output.as_ref(), &text)?;
     if args.output.is_some() && !args.quiet {
         // The report went to a file: say what it holds, so the log is not silent.
-        note(&report::human::summary_line(&input));
-    }
-    if !outcome.errors.is_empty() {
-        // The report holds every other policy's findings; the run still cannot vouch for the
-        // project, so it is a tool error.
-        for error in &outcome.errors {
-            print_error(error);
-        }
-        return Ok(ExitCode::from(2));
+        after.push(report::human::summary_line(&input));
     }
     let failed = outcome.findings.iter().any(|f| input.fails(f));
-    Ok(ExitCode::from(u8::from(failed)))
+    let replay = crate::cache::Replay {
+        before,
+        text,
+        after,
+        code: u8::from(failed),
+    };
+    Ok(Some((replay, outcome.errors)))
 }
 
 fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
