@@ -220,7 +220,7 @@ fn a_permission_set_two_systems_use_is_shared_and_names_are_escaped() {
     write(
         dir.path(),
         "integrations.toml",
-        "[[integration]]\nsystem = \"Alpha\"\nuser = \"int_alpha@corp.com\"\npermission-sets = [\"Sync_Access\"]\n\n[[integration]]\nsystem = \"Beta\\u001b[31m\"\nuser = \"int_beta@corp.com\"\npermission-sets = [\"Sync_Access\"]\napi-volume = \"50000/day\"\n",
+        "[[integration]]\nsystem = \"Alpha $(id) `x`\"\nuser = \"int_alpha@corp.com\"\npermission-sets = [\"Sync_Access\"]\n\n[[integration]]\nsystem = \"Beta\\u001b[31m\"\nuser = \"int_beta@corp.com\"\npermission-sets = [\"Sync_Access\"]\napi-volume = \"50000/day\"\n",
     );
     let plan = plan_json(dir.path());
     let shared = plan["shared"].as_array().unwrap();
@@ -231,6 +231,13 @@ fn a_permission_set_two_systems_use_is_shared_and_names_are_escaped() {
     assert_eq!(shared[0]["systems"][0]["system"], "Beta\u{1b}[31m");
     let factors = names(&shared[0]["systems"][0]["risk"]["factors"], "id");
     assert_eq!(factors, ["case-write", "high-volume"]);
+    // The command to paste quotes the system's name for the shell.
+    let split = &plan["first_split"];
+    let command = split["steps"][1]["command"].as_str().unwrap();
+    assert!(
+        command.starts_with("sfpolicy scaffold integration 'Beta\u{1b}[31m' --from-register"),
+        "{command}"
+    );
     // The escape sequence in a system name never reaches the terminal raw.
     for format in ["human", "markdown"] {
         let out = sfpolicy()

@@ -153,7 +153,7 @@ fn every_option_combination_passes_check_with_zero_findings() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let said = String::from_utf8_lossy(&out.stderr).to_string();
+        let said = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(said.contains("still to do by a person"), "{name}: {said}");
         assert_eq!(findings(dir.path()), vec![], "{name}");
         let ps = read(dir.path(), PS);
@@ -168,7 +168,7 @@ fn every_option_combination_passes_check_with_zero_findings() {
             "<oauthClientCredentialUser>int_talkdesk@acme.com</oauthClientCredentialUser>",
             "<ipRelaxation>ENFORCE</ipRelaxation>",
             "<refreshTokenPolicy>specific_lifetime:1:HOURS</refreshTokenPolicy>",
-            "<permissionSetName>Talkdesk_Integration</permissionSetName>",
+            "<permissionSetName>Talkdesk integration access</permissionSetName>",
         ] {
             assert!(app.contains(must), "{name}: {must}\n{app}");
         }
@@ -240,7 +240,7 @@ fn never_overwrites_and_refuses_a_second_entry() {
     args.extend(["--objects", "Contact"]);
     let out = scaffold(dir.path(), &args);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("kept"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kept"));
     assert_eq!(read(dir.path(), PS), "<!-- the team's own -->\n");
     let register = read(dir.path(), "integrations.toml");
     let app = read(dir.path(), APP);
@@ -438,8 +438,12 @@ fn round_trip_splits_a_shared_user_without_new_findings() {
 
     for system in ["Alpha", "Beta"] {
         let out = scaffold(d, &[system, "--from-register"]);
-        let said = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(out.status.success(), "{said}");
+        let said = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let new_user = format!("int_{}@corp.com", system.to_lowercase());
         // It says what to change in the app and the register.
         assert!(said.contains(&new_user), "{said}");
@@ -455,9 +459,10 @@ fn round_trip_splits_a_shared_user_without_new_findings() {
     for (system, app) in [("Alpha", alpha_app), ("Beta", beta_app)] {
         let user = format!("int_{}@corp.com", system.to_lowercase());
         let ps = format!("{system}_Integration");
+        let label = format!("{system} integration access");
         let text = read(d, app)
             .replace(SHARED_USER, &user)
-            .replace("Partner_Sync", &ps);
+            .replace("Partner_Sync", &label);
         write(d, app, &text);
         let at = register.find(&format!("system = \"{system}\"")).unwrap();
         let (head, tail) = register.split_at(at);
@@ -508,5 +513,193 @@ fn round_trip_splits_a_shared_user_without_new_findings() {
         plan["plan"]["shared"].as_array().unwrap().len(),
         0,
         "{plan:#?}"
+    );
+}
+
+fn base_args<'a>(system: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![system];
+    args.extend(CONTACTS);
+    args.extend(extra.iter().copied());
+    args
+}
+
+#[test]
+fn names_that_collide_or_cannot_be_api_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "sfdx-project.json", SFDX);
+    assert!(scaffold(d, &base_args("Foo/Bar", &["--objects", "Lead"]))
+        .status
+        .success());
+    // "Foo.Bar" would get Foo_Bar_Integration too: that is Foo/Bar's identity.
+    let mut args = base_args("Foo.Bar", &["--objects", "Lead"]);
+    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
+    args.extend(["--user", "int_foodot@acme.com"]);
+    let out = scaffold(d, &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("belongs to Foo/Bar"), "{err}");
+    // Nor may it run as Foo/Bar's user: one user per system.
+    let out = scaffold(
+        d,
+        &base_args("Foo.Bar", &["--objects", "Lead", "--name", "FooDot"]),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one user per system"));
+    // With a name and a user of its own it is fine.
+    let mut args = base_args("Foo.Bar", &["--objects", "Lead", "--name", "FooDot"]);
+    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
+    args.extend(["--user", "int_foodot@acme.com"]);
+    let out = scaffold(d, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d
+        .join("force-app/main/default/permissionsets/FooDot_Integration.permissionset-meta.xml")
+        .exists());
+    // No ASCII letters: no API name without --name; far too long: refused.
+    for system in ["日本語".to_string(), "x".repeat(60)] {
+        let mut args = base_args(&system, &["--objects", "Lead"]);
+        args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
+        args.extend(["--user", "int_other@acme.com"]);
+        let out = scaffold(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{system}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--name"));
+    }
+    // A permission set already in the project that the register does not give this system.
+    write(
+        d,
+        "force-app/main/default/permissionsets/Zeta_Integration.permissionset-meta.xml",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>Zeta integration access</label>\n</PermissionSet>\n",
+    );
+    let mut args = base_args("Zeta", &["--objects", "Lead"]);
+    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
+    args.extend(["--user", "int_zeta@acme.com"]);
+    let out = scaffold(d, &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already in the project"));
+    std::fs::remove_file(
+        d.join("force-app/main/default/permissionsets/Zeta_Integration.permissionset-meta.xml"),
+    )
+    .unwrap();
+    assert_eq!(findings(d), vec![]);
+}
+
+#[test]
+fn nothing_is_written_when_any_part_fails() {
+    // No mailbox for the app's contactEmail: refused before the permission set is written.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sfdx-project.json", SFDX);
+    let mut args = base_args("Talkdesk", &["--objects", "Lead"]);
+    let i = args
+        .iter()
+        .position(|a| *a == "support@talkdesk.com")
+        .unwrap();
+    args[i] = "the vendor";
+    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
+    args.extend(["--user", "int_talkdesk@acme.com"]);
+    let out = scaffold(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--contact-email"));
+    assert!(!dir.path().join("force-app").exists());
+    // A register that cannot be appended to (a folder): nothing written either.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sfdx-project.json", SFDX);
+    std::fs::create_dir_all(dir.path().join("integrations.toml")).unwrap();
+    let out = scaffold(dir.path(), &base_args("Talkdesk", &["--objects", "Lead"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("force-app").exists());
+}
+
+#[test]
+fn object_permissions_are_in_metadata_api_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sfdx-project.json", SFDX);
+    assert!(scaffold(
+        dir.path(),
+        &base_args("Talkdesk", &["--objects", "Lead:edit"])
+    )
+    .status
+    .success());
+    let ps = read(dir.path(), PS);
+    let start = ps.find("<objectPermissions>").unwrap();
+    let block = &ps[start..ps.find("</objectPermissions>").unwrap()];
+    let tags: Vec<&str> = block
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.trim().strip_prefix('<')?.split('>').next())
+        .collect();
+    let mut sorted = tags.clone();
+    sorted.sort();
+    assert_eq!(tags, sorted, "{block}");
+    assert_eq!(tags.len(), 7);
+}
+
+#[test]
+fn from_register_grants_what_the_identity_grants_today_never_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "sfdx-project.json", SFDX);
+    // The warehouse reads Case and edits Account today; its entry says `both` and is marked
+    // shared (the user is used by people too).
+    write(
+        d,
+        "force-app/main/default/permissionsets/Warehouse_Access.permissionset-meta.xml",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>Warehouse access</label>\n    <objectPermissions>\n        <allowCreate>false</allowCreate>\n        <allowDelete>false</allowDelete>\n        <allowEdit>false</allowEdit>\n        <allowRead>true</allowRead>\n        <modifyAllRecords>false</modifyAllRecords>\n        <object>Case</object>\n        <viewAllRecords>false</viewAllRecords>\n    </objectPermissions>\n    <objectPermissions>\n        <allowCreate>false</allowCreate>\n        <allowDelete>true</allowDelete>\n        <allowEdit>true</allowEdit>\n        <allowRead>true</allowRead>\n        <modifyAllRecords>false</modifyAllRecords>\n        <object>Account</object>\n        <viewAllRecords>false</viewAllRecords>\n    </objectPermissions>\n</PermissionSet>\n",
+    );
+    write(
+        d,
+        "integrations.toml",
+        &entry(
+            "Snowflake",
+            "int_snowflake@corp.com",
+            "auth = \"named-credential\"\npermission-sets = [\"Warehouse_Access\"]\nobjects = [\"Case\", \"Account\"]\nlicense = \"shared\"\nreview-by = \"2027-06-30\"",
+        )
+        .replace("direction = \"inbound\"", "direction = \"both\""),
+    );
+    let out = scaffold(d, &["Snowflake", "--from-register"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A user of its own, not the one it shares.
+    assert!(
+        said.contains("int_snowflake_integration@corp.com"),
+        "{said}"
+    );
+    assert!(said.contains("was int_snowflake@corp.com"), "{said}");
+    let ps = read(
+        d,
+        "force-app/main/default/permissionsets/Snowflake_Integration.permissionset-meta.xml",
+    );
+    let block = |object: &str| {
+        let at = ps.find(&format!("<object>{object}</object>")).unwrap();
+        let start = ps[..at].rfind("<objectPermissions>").unwrap();
+        ps[start..at].to_string()
+    };
+    assert!(
+        block("Case").contains("<allowEdit>false</allowEdit>"),
+        "{ps}"
+    );
+    assert!(
+        block("Case").contains("<allowCreate>false</allowCreate>"),
+        "{ps}"
+    );
+    assert!(
+        block("Account").contains("<allowEdit>true</allowEdit>"),
+        "{ps}"
+    );
+    assert!(
+        block("Account").contains("<allowDelete>false</allowDelete>"),
+        "{ps}"
     );
 }

@@ -551,7 +551,7 @@ fn plan(args: PlanArgs) -> Result<ExitCode, ToolError> {
 
 fn scaffold_integration(args: crate::scaffold::integration::Args) -> Result<ExitCode, ToolError> {
     let report = crate::scaffold::integration::run(&args)?;
-    eprint!("{}", escape_block(&report));
+    print!("{}", escape_block(&report));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -250,7 +250,7 @@ fn entry_index(a: &Analysis, system: &str) -> Option<usize> {
 }
 
 /// The profile and permission sets a register entry names, resolved.
-fn entry_identities(a: &Analysis, index: usize) -> Vec<Arc<Component>> {
+pub(crate) fn entry_identities(a: &Analysis, index: usize) -> Vec<Arc<Component>> {
     let Some(r) = &a.register else {
         return Vec::new();
     };
@@ -323,6 +323,10 @@ impl Member {
         });
         for c in entry_identities(a, index) {
             push_unique(&mut self.own, &c);
+        }
+        // The app the entry documents, even when it names no run-as user.
+        if let Some(app) = entry.text("connected-app").and_then(|n| a.find_app(n)) {
+            self.add_app(ctx, app, None);
         }
     }
 
@@ -498,9 +502,6 @@ fn register_shared(ctx: &Ctx) -> Vec<Shared> {
         }
         let mut m = Member::new(entry.system());
         m.add_entry(ctx, index);
-        if let Some(app) = entry.text("connected-app").and_then(|n| a.find_app(n)) {
-            m.add_app(ctx, app, None);
-        }
         m.add_credentials(ctx);
         let reach = reach::of(ctx, &m.own, &[]);
         let location = m.evidence.first().and_then(|e| e.location.clone());
@@ -581,19 +582,38 @@ fn system_on(ctx: &Ctx, m: Member, whole: &Reach) -> SystemOnIdentity {
     }
 }
 
-/// The objects a register entry documents, with the access its `direction` implies: a system
-/// that only receives (`outbound`) reads; one that sends (`inbound`, `both`) creates and edits.
+/// The objects a register entry documents.
 fn documented_objects(ctx: &Ctx, index: usize) -> Vec<(String, [bool; 6])> {
     let Some(r) = &ctx.a.register else {
         return Vec::new();
     };
-    let entry = &r.register.entries[index];
-    let writes = !matches!(entry.text("direction"), Some("outbound"));
-    entry
+    // Documented use is read; what it writes is what its identities grant.
+    r.register.entries[index]
         .list("objects")
         .into_iter()
-        .map(|(o, _)| (o, [true, writes, writes, false, false, false]))
+        .map(|(o, _)| (o, [true, false, false, false, false, false]))
         .collect()
+}
+
+/// The licence a system's own user gets: `integration` while the edition's free Integration
+/// licences last (a system the register already puts on one keeps it), else `full`.
+pub fn licence_for(a: &Analysis, system: &str) -> &'static str {
+    let Some(r) = &a.register else {
+        return "integration";
+    };
+    let (free, _) = r.register.allotment();
+    let mut systems: Vec<String> = Vec::new();
+    for e in &r.register.entries {
+        let s = e.system().to_lowercase();
+        if e.license() == "integration" && !systems.contains(&s) {
+            systems.push(s);
+        }
+    }
+    if systems.contains(&system.to_lowercase()) || (systems.len() as i64) < free {
+        "integration"
+    } else {
+        "full"
+    }
 }
 
 /// The documented factors (`docs/plan.md`), scored on what the system uses.

@@ -66,6 +66,33 @@ pub fn metadata_dir(root: &std::path::Path) -> std::path::PathBuf {
     std::path::Path::new(&package).join("main").join("default")
 }
 
+/// The user a system moves to from `old` (the user it shares): `int_<system>@<old's domain>`,
+/// or `int_<system>_integration@…` when that is `old` itself (a register entry marked shared
+/// whose user already carries the system's name).
+pub fn new_username(system: &str, old: &str) -> String {
+    let domain = old.rsplit_once('@').map_or("example.invalid", |(_, d)| d);
+    let user = username(system, domain);
+    if user.eq_ignore_ascii_case(old) {
+        format!(
+            "int_{}_integration@{domain}",
+            api_stem(system).to_lowercase()
+        )
+    } else {
+        user
+    }
+}
+
+/// How the system's own user is set up for a licence: the Integration licence goes with the
+/// API-only minimum-access profile; a full licence with the `Minimum Access - Salesforce`
+/// profile and API Only User in the permission set.
+pub fn user_setup(licence: &str) -> &'static str {
+    if licence == "full" {
+        "Salesforce licence (the free Integration licences are used up), profile `Minimum Access - Salesforce`, and API Only User"
+    } else {
+        "Salesforce Integration licence, profile `Minimum Access - API Only Integrations`"
+    }
+}
+
 /// A register `api-volume` in calls a day: the first number (`20000/day`, `1.5k/hour`,
 /// `150,000/day (bulk)`), scaled by its unit (`/hour`, `/minute`, `/week`, `/month`; a day
 /// when none).

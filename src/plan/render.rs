@@ -78,13 +78,23 @@ fn reach_lines(reach: &Reach) -> Vec<String> {
     lines
 }
 
+/// "shared user", "register entry marked shared": what a shared identity is, for a heading.
 fn kind_words(kind: &str) -> &str {
     match kind {
-        "user" => "user",
-        "profile" => "profile",
-        "permission-set" => "permission set",
-        "permission-set-group" => "permission set group",
+        "user" => "shared user",
+        "profile" => "shared profile",
+        "permission-set" => "shared permission set",
+        "permission-set-group" => "shared permission set group",
         _ => "register entry marked shared:",
+    }
+}
+
+/// `n (a, b)`, or `0` for an empty list.
+fn counted(list: &[String]) -> String {
+    if list.is_empty() {
+        "0".into()
+    } else {
+        format!("{} ({})", list.len(), list.join(", "))
     }
 }
 
@@ -119,15 +129,13 @@ pub fn human(plan: &Plan) -> String {
     let _ = writeln!(out, "\nLICENCES ({})", e(&l.basis));
     let _ = writeln!(
         out,
-        "  on an Integration licence today: {} ({})",
-        l.on_integration.len(),
-        e(&l.on_integration.join(", "))
+        "  on an Integration licence today: {}",
+        e(&counted(&l.on_integration))
     );
     let _ = writeln!(
         out,
-        "  needing one after every split:   {} ({})",
-        l.needed_after_split.len(),
-        e(&l.needed_after_split.join(", "))
+        "  needing one after every split:   {}",
+        e(&counted(&l.needed_after_split))
     );
     let _ = writeln!(out, "  {}", e(&l.overflow_advice));
     match &plan.first_split {
@@ -145,6 +153,9 @@ pub fn human(plan: &Plan) -> String {
                 let _ = writeln!(out, "  {}. {}", i + 1, e(&step.title));
                 for a in &step.actions {
                     let _ = writeln!(out, "     - {}", e(a));
+                }
+                if let Some(c) = &step.command {
+                    let _ = writeln!(out, "       $ {}", e(c));
                 }
                 for f in &step.files {
                     let _ = writeln!(out, "       {}", e(f));
@@ -258,15 +269,13 @@ pub fn markdown(plan: &Plan) -> String {
     let _ = writeln!(out, "\n## Licences\n\n{}.\n", md(&l.basis));
     let _ = writeln!(
         out,
-        "- on an Integration licence today: {} ({})",
-        l.on_integration.len(),
-        md(&l.on_integration.join(", "))
+        "- on an Integration licence today: {}",
+        md(&counted(&l.on_integration))
     );
     let _ = writeln!(
         out,
-        "- needing one after every split: {} ({})",
-        l.needed_after_split.len(),
-        md(&l.needed_after_split.join(", "))
+        "- needing one after every split: {}",
+        md(&counted(&l.needed_after_split))
     );
     let _ = writeln!(out, "- {}", md_action(&l.overflow_advice));
     if let Some(split) = &plan.first_split {
@@ -280,6 +289,10 @@ pub fn markdown(plan: &Plan) -> String {
             let _ = writeln!(out, "{}. **{}**", i + 1, md(&step.title));
             for a in &step.actions {
                 let _ = writeln!(out, "   - [ ] {}", md_action(a));
+            }
+            if let Some(c) = &step.command {
+                // One line in a fence: nothing in it is Markdown.
+                let _ = writeln!(out, "\n   ```sh\n   {}\n   ```\n", escape_line(c));
             }
             if !step.files.is_empty() {
                 let files: Vec<String> = step.files.iter().map(|f| code(f)).collect();

@@ -15,7 +15,6 @@
 
 use crate::analysis::Analysis;
 use crate::diag::ToolError;
-use crate::model::permissions::OBJECT_FLAGS;
 use crate::model::Kind;
 use crate::pipeline;
 use crate::plan::names;
@@ -78,6 +77,9 @@ pub struct Args {
     /// Calls a day, e.g. 4000/day
     #[arg(long)]
     pub api_volume: Option<String>,
+    /// The API-name stem of the files (default: from SYSTEM, e.g. `Clearbit_Enrichment`)
+    #[arg(long, value_name = "API_NAME")]
+    pub name: Option<String>,
     /// Who handles its errors (default: the owner)
     #[arg(long)]
     pub error_owner: Option<String>,
@@ -292,12 +294,14 @@ fn permission_set_xml(f: &Facts, ps_label: &str, bypasses: &[(String, String)]) 
     objects.sort_by_key(|o| o.object.to_lowercase());
     for o in &objects {
         x.push_str("    <objectPermissions>\n");
-        for (i, tag) in OBJECT_FLAGS.iter().enumerate().take(4) {
-            let _ = writeln!(x, "        <{tag}>{}</{tag}>", o.flags[i]);
-        }
+        // The Metadata API's element order (alphabetical), which deploys check.
         let _ = writeln!(
             x,
-            "        <modifyAllRecords>{}</modifyAllRecords>\n        <object>{}</object>\n        <viewAllRecords>{}</viewAllRecords>",
+            "        <allowCreate>{}</allowCreate>\n        <allowDelete>{}</allowDelete>\n        <allowEdit>{}</allowEdit>\n        <allowRead>{}</allowRead>\n        <modifyAllRecords>{}</modifyAllRecords>\n        <object>{}</object>\n        <viewAllRecords>{}</viewAllRecords>",
+            o.flags[1],
+            o.flags[3],
+            o.flags[2],
+            o.flags[0],
             o.flags[5],
             xml(&o.object),
             o.flags[4]
@@ -308,7 +312,8 @@ fn permission_set_xml(f: &Facts, ps_label: &str, bypasses: &[(String, String)]) 
     x
 }
 
-fn connected_app_xml(f: &Facts, app_label: &str, ps_name: &str, email: &str) -> String {
+/// `preauthorized` is the permission set's label: what connected apps name in `permissionSetName`.
+fn connected_app_xml(f: &Facts, app_label: &str, preauthorized: &str, email: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
@@ -340,7 +345,7 @@ fn connected_app_xml(f: &Facts, app_label: &str, ps_name: &str, email: &str) -> 
         )),
         label = xml(app_label),
         user = xml(&f.user),
-        ps = xml(ps_name),
+        ps = xml(preauthorized),
     )
 }
 
@@ -382,6 +387,40 @@ pub fn run(args: &Args) -> Result<String, ToolError> {
     }
     let facts = facts(&a, args, system)?;
     write(&a, &root, args, facts)
+}
+
+/// The access a register entry documents: for each object, what its identities grant today
+/// (read, create, edit: never Delete, View All or Modify All); an object none grants is read
+/// only. When the entry's identities are not in the project, its `direction` decides: a system
+/// that sends (`inbound`, `both`) creates and edits, one that receives (`outbound`) reads.
+fn documented_access(
+    a: &Analysis,
+    e: &crate::config::register::Entry,
+    index: usize,
+) -> Vec<ObjectAccess> {
+    let identities = crate::plan::entry_identities(a, index);
+    let writes = !matches!(e.text("direction"), Some("outbound"));
+    e.list("objects")
+        .into_iter()
+        .map(|(o, _)| o.trim().to_string())
+        .filter(|o| is_api_name(o))
+        .map(|object| {
+            let mut flags = [true, false, false, false, false, false];
+            if identities.is_empty() {
+                flags[1] = writes;
+                flags[2] = writes;
+            }
+            for c in &identities {
+                for g in &a.effective_permissions(c).objects {
+                    if g.object.eq_ignore_ascii_case(&object) {
+                        flags[1] |= g.flags[1];
+                        flags[2] |= g.flags[2];
+                    }
+                }
+            }
+            ObjectAccess { object, flags }
+        })
+        .collect()
 }
 
 fn first_email<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -474,13 +513,25 @@ fn facts(a: &Analysis, args: &Args, system: &str) -> Result<Facts, ToolError> {
                 .clone()
                 .filter(|old| !old.eq_ignore_ascii_case(u.trim())),
         ),
-        (None, Some(old)) if !shared_with.is_empty() => {
-            let domain = old.rsplit_once('@').map_or("example.invalid", |(_, d)| d);
-            (Some(names::username(system, domain)), Some(old.clone()))
+        // Shared with another system, or marked shared in the register: a user of its own.
+        (None, Some(old))
+            if !shared_with.is_empty() || e.is_some_and(|e| e.license() == "shared") =>
+        {
+            (Some(names::new_username(system, old)), Some(old.clone()))
         }
         (None, old) => (old.clone(), None),
     };
     let user = need(user, "--user");
+    if let Some(other) = a
+        .run_as
+        .iter()
+        .find(|r| r.username.eq_ignore_ascii_case(&user) && !r.system.eq_ignore_ascii_case(system))
+    {
+        return Err(ToolError::new(format!(
+            "{user} is already the run-as user of {}: one user per system (give --user a user of {system}'s own)",
+            other.system
+        )));
+    }
     if !user.is_empty() && !user.contains('@') {
         return Err(ToolError::new(format!(
             "--user {user}: a Salesforce username has the form of an email address"
@@ -496,28 +547,30 @@ fn facts(a: &Analysis, args: &Args, system: &str) -> Result<Facts, ToolError> {
     let api_volume = from(&args.api_volume, "api-volume");
     let mut objects = parse_objects(&args.objects)?;
     if objects.is_empty() {
-        if let Some(e) = e {
-            let writes = !matches!(e.text("direction"), Some("outbound"));
-            objects = e
-                .list("objects")
-                .into_iter()
-                .map(|(o, _)| ObjectAccess {
-                    object: o.trim().to_string(),
-                    flags: [true, writes, writes, false, false, false],
-                })
-                .filter(|o| is_api_name(&o.object))
-                .collect();
+        if let (Some(e), Some(index)) = (e, entry) {
+            objects = documented_access(a, e, index);
         }
     }
     if objects.is_empty() {
         missing.push("--objects".into());
     }
     if !missing.is_empty() {
+        let hint = if args.from_register {
+            "give them, or add the keys to the register entry"
+        } else {
+            "give them (e.g. --owner \"Telephony team\" --contact support@vendor.com --alerts \"#vendor-alerts\" --retry \"3 attempts, exponential backoff\" --direction inbound --frequency real-time), or scaffold from a register entry with --from-register"
+        };
         return Err(ToolError::new(format!(
-            "scaffold integration {system}: missing {} (or use --from-register with a complete entry)\n  e.g. sfpolicy scaffold integration \"{system}\" --user int_{}@yourcompany.com --objects Contact:edit --owner \"Telephony team\" --contact support@vendor.com --alerts \"#vendor-alerts\" --retry \"3 attempts, exponential backoff\" --direction inbound --frequency real-time",
-            missing.join(", "),
-            names::api_stem(system).to_lowercase()
+            "scaffold integration {system}: missing {}: {hint}",
+            missing.join(", ")
         )));
+    }
+    if let Some(v) = &api_volume {
+        if names::calls_per_day(v).is_none() {
+            return Err(ToolError::new(format!(
+                "api-volume `{v}`: give calls per period, e.g. 4000/day or 200/hour"
+            )));
+        }
     }
     for (value, key) in [(&direction, "direction"), (&frequency, "frequency")] {
         let allowed = crate::config::register::allowed_values(key);
@@ -567,39 +620,33 @@ fn facts(a: &Analysis, args: &Args, system: &str) -> Result<Facts, ToolError> {
     })
 }
 
-/// Files to create, each refused when something is already there.
+/// What the scaffold will write, staged: everything is decided and checked first (a file that
+/// exists is kept, an addition must still parse), then written; if a write fails, what this run
+/// wrote is removed and appended files get their old text back.
 struct Writer<'a> {
     root: &'a Path,
     report: String,
+    /// (path relative to the root, new text, old text when appending to an existing file).
+    staged: Vec<(PathBuf, String, Option<String>)>,
 }
 
 impl Writer<'_> {
-    /// Write `rel` unless it exists; true when written.
-    fn create(&mut self, rel: &Path, text: &str) -> Result<bool, ToolError> {
-        let path = self.root.join(rel);
-        if std::fs::symlink_metadata(&path).is_ok() {
+    /// Stage `rel` unless it exists (then it is kept and said so); true when staged.
+    fn create(&mut self, rel: &Path, text: &str) -> bool {
+        if std::fs::symlink_metadata(self.root.join(rel)).is_ok() {
             let _ = writeln!(
                 self.report,
                 "kept     {} (it exists; sfpolicy never overwrites)",
                 rel.display()
             );
-            return Ok(false);
+            return false;
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ToolError::new(format!("{}: cannot create: {e}", dir.display())))?;
-        }
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
-            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
-        let _ = writeln!(self.report, "wrote    {}", rel.display());
-        Ok(true)
+        self.staged
+            .push((rel.to_path_buf(), text.to_string(), None));
+        true
     }
 
-    /// Append to a text file (created when absent), checking the result still parses.
+    /// Stage an addition to a text file (created when absent), checking the result parses.
     fn append(
         &mut self,
         rel: &Path,
@@ -608,11 +655,13 @@ impl Writer<'_> {
     ) -> Result<(), ToolError> {
         let path = self.root.join(rel);
         let before = match std::fs::symlink_metadata(&path) {
-            Ok(_) => crate::source::read_to_string(&path)
-                .map_err(|e| ToolError::new(format!("{}: cannot read: {e}", path.display())))?,
-            Err(_) => String::new(),
+            Ok(_) => Some(
+                crate::source::read_to_string(&path)
+                    .map_err(|e| ToolError::new(format!("{}: cannot read: {e}", path.display())))?,
+            ),
+            Err(_) => None,
         };
-        let mut after = before.clone();
+        let mut after = before.clone().unwrap_or_default();
         if !after.is_empty() && !after.ends_with('\n') {
             after.push('\n');
         }
@@ -622,43 +671,176 @@ impl Writer<'_> {
         after.push_str(addition);
         check(&after).map_err(|e| {
             ToolError::new(format!(
-                "{}: adding to it would not parse ({e}); nothing was added",
+                "{}: adding to it would not parse ({e}); nothing was written",
                 rel.display()
             ))
         })?;
-        std::fs::write(&path, after)
-            .map_err(|e| ToolError::new(format!("{}: cannot write: {e}", path.display())))?;
-        let _ = writeln!(
-            self.report,
-            "{} {}",
-            if before.is_empty() {
-                "wrote   "
-            } else {
-                "appended"
-            },
-            rel.display()
-        );
+        self.staged.push((rel.to_path_buf(), after, before));
         Ok(())
     }
+
+    /// Write everything staged, or nothing.
+    fn commit(mut self) -> Result<String, ToolError> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut done: Vec<(PathBuf, Option<String>)> = Vec::new();
+        let mut made_dirs: Vec<PathBuf> = Vec::new();
+        for (rel, text, before) in &staged {
+            let path = self.root.join(rel);
+            let result = (|| -> std::io::Result<()> {
+                if let Some(dir) = path.parent() {
+                    let mut missing = Vec::new();
+                    let mut d = Some(dir);
+                    while let Some(x) = d.filter(|x| !x.exists()) {
+                        missing.push(x.to_path_buf());
+                        d = x.parent();
+                    }
+                    std::fs::create_dir_all(dir)?;
+                    made_dirs.extend(missing);
+                }
+                match before {
+                    // Appending: the file exists; a FIFO or a folder fails the read above.
+                    Some(_) => std::fs::write(&path, text),
+                    None => std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes())),
+                }
+            })();
+            if let Err(e) = result {
+                for (p, old) in done.iter().rev() {
+                    let full = self.root.join(p);
+                    match old {
+                        Some(old) => {
+                            let _ = std::fs::write(&full, old);
+                        }
+                        None => {
+                            let _ = std::fs::remove_file(&full);
+                        }
+                    }
+                }
+                for d in made_dirs.iter() {
+                    let _ = std::fs::remove_dir(d);
+                }
+                return Err(ToolError::new(format!(
+                    "{}: cannot write: {e}; nothing was written",
+                    path.display()
+                )));
+            }
+            done.push((rel.clone(), before.clone()));
+        }
+        for (rel, _, before) in &staged {
+            let _ = writeln!(
+                self.report,
+                "{} {}",
+                if before.is_some() {
+                    "appended"
+                } else {
+                    "wrote   "
+                },
+                rel.display()
+            );
+        }
+        Ok(self.report)
+    }
+}
+
+/// The longest stem `--name` or a system name may give: `<stem>_Bypass_<name>` must stay within
+/// Salesforce's 80 characters.
+const MAX_STEM: usize = 40;
+
+/// The API-name stem of the system's files: `--name`, else from the system's name. Refused when
+/// it would be empty of the system's own letters, too long, or someone else's.
+fn stem_for(a: &Analysis, args: &Args, f: &Facts) -> Result<String, ToolError> {
+    let stem = match &args.name {
+        Some(n) => {
+            let n = n.trim();
+            if !is_api_name(n) || n.contains("__") || n.ends_with('_') || n.len() > MAX_STEM {
+                return Err(ToolError::new(format!(
+                    "--name {n}: an API name of at most {MAX_STEM} characters: a letter, then letters, digits and single underscores"
+                )));
+            }
+            n.to_string()
+        }
+        None => {
+            if !f.system.chars().any(|c| c.is_ascii_alphanumeric()) {
+                return Err(ToolError::new(format!(
+                    "`{}` gives no API name (Salesforce API names are ASCII letters, digits and _): give --name, e.g. --name Vendor_Sync",
+                    f.system
+                )));
+            }
+            let stem = names::api_stem(&f.system);
+            if stem.len() > MAX_STEM {
+                return Err(ToolError::new(format!(
+                    "`{}` gives an API name of {} characters: give a shorter one with --name (at most {MAX_STEM})",
+                    f.system,
+                    stem.len()
+                )));
+            }
+            stem
+        }
+    };
+    // Files of that name that belong to another system, or to nobody on record, are not this
+    // system's to reuse: two systems would share one identity again.
+    let ps_name = format!("{stem}_Integration");
+    if let Some(r) = &a.register {
+        for (i, e) in r.register.entries.iter().enumerate() {
+            if Some(i) == f.entry {
+                continue;
+            }
+            let names_it = e
+                .list("permission-sets")
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&ps_name))
+                || e.text("connected-app")
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&ps_name));
+            if names_it {
+                return Err(ToolError::new(format!(
+                    "{ps_name} belongs to {} in the register: give this system another name with --name",
+                    e.system()
+                )));
+            }
+        }
+    }
+    let ours = f
+        .entry
+        .and_then(|i| a.register.as_ref().map(|r| &r.register.entries[i]))
+        .is_some_and(|e| {
+            e.list("permission-sets")
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&ps_name))
+        });
+    if !ours && a.org.find(Kind::PermissionSet, &ps_name).is_some() {
+        return Err(ToolError::new(format!(
+            "permission set {ps_name} is already in the project and the register does not say it is {}'s: give another name with --name, or name it in the system's entry",
+            f.system
+        )));
+    }
+    Ok(stem)
 }
 
 fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, ToolError> {
     let dir = names::metadata_dir(root);
-    let ps_name = names::permission_set_name(&f.system);
+    let stem = stem_for(a, args, &f)?;
+    let ps_name = format!("{stem}_Integration");
     let ps_label = names::permission_set_label(&f.system);
-    let stem = names::api_stem(&f.system);
-    let bypasses: Vec<(String, String)> = args
+    let mut bypasses: Vec<(String, String)> = Vec::new();
+    for b in args
         .bypass
         .iter()
         .map(|b| b.trim())
         .filter(|b| !b.is_empty())
-        .map(|b| {
-            (
-                format!("{stem}_Bypass_{}", names::api_stem(b)),
-                b.to_string(),
-            )
-        })
-        .collect();
+    {
+        if !b.chars().any(|c| c.is_ascii_alphanumeric()) || names::api_stem(b).len() > MAX_STEM {
+            return Err(ToolError::new(format!(
+                "--bypass {b}: name it in ASCII letters and digits, at most {MAX_STEM} characters (it becomes {stem}_Bypass_<name>)"
+            )));
+        }
+        let name = format!("{stem}_Bypass_{}", names::api_stem(b));
+        if !bypasses.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            bypasses.push((name, b.to_string()));
+        }
+    }
     let entry = f
         .entry
         .and_then(|i| a.register.as_ref().map(|r| &r.register.entries[i]));
@@ -673,6 +855,7 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
     let mut w = Writer {
         root,
         report: String::new(),
+        staged: Vec::new(),
     };
 
     let ps_rel = dir
@@ -685,13 +868,13 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             "kept     permission set {ps_name} (it is already in the project; sfpolicy never overwrites)"
         );
     } else {
-        w.create(&ps_rel, &permission_set_xml(&f, &ps_label, &bypasses))?;
+        w.create(&ps_rel, &permission_set_xml(&f, &ps_label, &bypasses));
     }
     for (name, bypass) in &bypasses {
         let rel = dir
             .join("customPermissions")
             .join(format!("{name}.customPermission-meta.xml"));
-        w.create(&rel, &custom_permission_xml(&f.system, bypass, name))?;
+        w.create(&rel, &custom_permission_xml(&f.system, bypass, name));
         todo.push(format!(
             "check $Permission.{name} where {} must bypass {bypass} (a validation rule's formula, a flow's decision), instead of its username",
             f.system
@@ -709,21 +892,48 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
                 crate::analysis::RunAsSource::App(c) if c.id == app.id => Some(&r.username),
                 _ => None,
             });
-            let preauthorized = a.preauths.iter().any(|p| {
-                p.app.id == app.id
-                    && (p.name.eq_ignore_ascii_case(&ps_name)
-                        || p.target.as_ref().is_some_and(|t| t.name.eq_ignore_ascii_case(&ps_name)))
-            });
+            let preauths: Vec<&crate::analysis::PreAuth> =
+                a.preauths.iter().filter(|p| p.app.id == app.id).collect();
+            let is_new = |p: &crate::analysis::PreAuth| {
+                p.name.eq_ignore_ascii_case(&ps_name)
+                    || p.name.eq_ignore_ascii_case(&ps_label)
+                    || p.target
+                        .as_ref()
+                        .is_some_and(|t| t.name.eq_ignore_ascii_case(&ps_name))
+            };
             let mut changes = Vec::new();
+            let client_credentials = app
+                .doc
+                .child(app.node, "oauthConfig")
+                .is_some_and(|o| app.doc.child_flag(o, "isClientCredentialEnabled"))
+                || app.kind == Kind::ExternalClientApplication;
+            if !client_credentials {
+                changes.push(
+                    "enable the client credentials flow (isClientCredentialEnabled), so the system signs in as its own user and not as whoever authorizes it"
+                        .to_string(),
+                );
+            }
             if !runs_as.is_some_and(|u| u.eq_ignore_ascii_case(&f.user)) {
                 changes.push(format!(
                     "set the run-as user (oauthClientCredentialUser; clientCredentialsFlowUser for an external client app) to {}",
                     f.user
                 ));
             }
-            if !preauthorized {
+            if !preauths.iter().any(|p| is_new(p)) {
                 changes.push(format!(
-                    "pre-authorize {ps_name} in place of the shared identity"
+                    "pre-authorize the permission set `{ps_label}` (permissionSetName)"
+                ));
+            }
+            let others: Vec<String> = preauths
+                .iter()
+                .filter(|p| !is_new(p))
+                .map(|p| format!("{} {}", p.kind.as_str(), p.name))
+                .collect();
+            if !others.is_empty() {
+                changes.push(format!(
+                    "remove the pre-authorization of {} once {} works with its own set",
+                    others.join(", "),
+                    f.system
                 ));
             }
             if !changes.is_empty() {
@@ -742,8 +952,8 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
                 .join(format!("{ps_name}.connectedApp-meta.xml"));
             w.create(
                 &rel,
-                &connected_app_xml(&f, &format!("{} integration", f.system), &ps_name, email),
-            )?;
+                &connected_app_xml(&f, &format!("{} integration", f.system), &ps_label, email),
+            );
             app_name = Some(ps_name.clone());
             todo.push(format!(
                 "deploy the connected app; Salesforce generates its consumer key and secret: hand them to {} through your secret store",
@@ -754,10 +964,18 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
                     .into(),
             );
         }
-        (None, false) => todo.push(format!(
-            "give {ps_name} the principal access of {}'s external credential (externalCredentialPrincipalAccesses)",
-            f.system
-        )),
+        (None, false) => {
+            let has_principal = a
+                .org
+                .find(Kind::PermissionSet, &ps_name)
+                .is_some_and(|ps| !a.effective_permissions(ps).principals.is_empty());
+            if !has_principal {
+                todo.push(format!(
+                    "give {ps_name} the principal access of {}'s external credential (externalCredentialPrincipalAccesses)",
+                    f.system
+                ));
+            }
+        }
     }
 
     let register_rel = PathBuf::from(
@@ -766,7 +984,7 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             .as_ref()
             .map_or(crate::config::register::FILE_NAME, |(p, _)| p.as_str()),
     );
-    let licence = licence_for(a, &f);
+    let licence = crate::plan::licence_for(a, &f.system).to_string();
     match entry {
         None => {
             let text = register_entry(&f, app_name.as_deref(), &ps_name, &licence, &bypasses);
@@ -839,9 +1057,9 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
     todo.insert(
         0,
         format!(
-            "create the user {} with the profile `{INTEGRATION_PROFILE}` and the {} licence, and assign {ps_name}",
+            "create the user {} ({}), and assign {ps_name}",
             f.user,
-            if licence == "full" { "Salesforce (full)" } else { "Salesforce Integration" }
+            crate::plan::names::user_setup(&licence)
         ),
     );
     if let Some(old) = &f.replaces_user {
@@ -850,35 +1068,13 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             f.system
         ));
     }
-    let mut out = w.report;
+    let mut out = w.commit()?;
     out.push_str("\nstill to do by a person:\n");
     for t in &todo {
         let _ = writeln!(out, "  - {t}");
     }
     out.push_str("then run `sfpolicy check`\n");
     Ok(out)
-}
-
-/// `integration` while the edition's free Integration licences last, else `full`.
-fn licence_for(a: &Analysis, f: &Facts) -> String {
-    let Some(r) = &a.register else {
-        return "integration".into();
-    };
-    let (free, _) = r.register.allotment();
-    let mut systems: Vec<String> = Vec::new();
-    for e in &r.register.entries {
-        let s = e.system().to_lowercase();
-        if e.license() == "integration" && !systems.contains(&s) {
-            systems.push(s);
-        }
-    }
-    let me = f.system.to_lowercase();
-    let counted = systems.contains(&me);
-    if counted || (systems.len() as i64) < free {
-        "integration".into()
-    } else {
-        "full".into()
-    }
 }
 
 fn register_entry(
