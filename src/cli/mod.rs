@@ -457,6 +457,9 @@ fn compute(
         // The report went to a file: say what it holds, so the log is not silent.
         after.push(report::human::summary_line(&input));
     }
+    if std::env::var_os("SFPOLICY_TIMINGS").is_some() {
+        eprintln!("timing: report rendered{}", pipeline::memory());
+    }
     let failed = outcome.findings.iter().any(|f| input.fails(f));
     let replay = crate::cache::Replay {
         before,

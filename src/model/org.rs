@@ -233,7 +233,12 @@ impl Org {
                 Ok(bytes) => {
                     let source =
                         SourceFile::from_bytes(file.rel.clone(), file.path.clone(), true, &bytes);
-                    let doc = Document::parse(&bytes).map(|mut d| {
+                    let origin = crate::model::xml::SourceRef {
+                        path: file.path.clone(),
+                        len: source.len,
+                        hash: source.hash(),
+                    };
+                    let doc = Document::parse_file(&bytes, origin).map(|mut d| {
                         d.set_root_name(&file.name);
                         d
                     });

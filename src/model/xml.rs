@@ -1,7 +1,10 @@
 //! Streaming XML → compact arena document.
 //!
-//! Every element keeps its byte span in the original file, so any finding maps back to a line and
-//! column. The builder is a loop over quick-xml events with an explicit stack: nesting depth costs
+//! A node is 16 bytes: its name, its parent, its next sibling and its leaf text (nodes are in
+//! document order, so a first child is the next node). Byte spans are not kept by default: a
+//! document read from a file keeps the file's path, length and content hash, and re-reads and
+//! re-parses it (verified) the first time a finding needs a position in it, so any finding still
+//! maps back to a line and column while the run holds less than the bytes it read. The builder is a loop over quick-xml events with an explicit stack: nesting depth costs
 //! heap, never call stack. DTD entities are never expanded; only the five predefined entities and
 //! character references are decoded, and an offset map records where decoded text came from so a
 //! position inside a formula maps back to the raw bytes.
@@ -18,35 +21,61 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[derive(Debug, Clone)]
 struct Node {
-    name: u32,
+    name: u16,
+    /// Length of the leaf text in `Document::text`; `LONG_TEXT` when it does not fit (the length
+    /// is then in `Document::long_text`).
+    text_len: u16,
     parent: NodeId,
-    first_child: NodeId,
     next_sibling: NodeId,
-    /// `<` of the start tag .. just after the `>` of the end tag (or of `<x/>`).
+    /// Decoded text of a leaf element: where it starts in `Document::text`.
+    text_start: u32,
+}
+
+const LONG_TEXT: u16 = u16::MAX;
+
+/// Where an element is in its file: `<` of the start tag .. just after the `>` of the end tag,
+/// and where its text content starts.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
     start: u32,
     end: u32,
-    /// Decoded text of a leaf element: range in `Document::text`.
-    text_start: u32,
-    text_len: u32,
-    /// Byte offset in the file where the text content starts.
     text_raw: u32,
 }
 
-/// A parsed metadata file. Holds no copy of the source: spans point into the file on disk.
+/// The positions of a document's elements, from a parse that records them.
+#[derive(Debug, Default)]
+struct Positions {
+    spans: Vec<Span>,
+    /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
+    breaks: Vec<(u32, u32)>,
+}
+
+/// The file a document was parsed from, to re-read (and verify) for positions.
+#[derive(Debug)]
+pub struct SourceRef {
+    pub path: std::path::PathBuf,
+    pub len: u64,
+    pub hash: u64,
+}
+
+/// A parsed metadata file. Holds no copy of the source: positions come from the file on disk.
 #[derive(Debug, Default)]
 pub struct Document {
     nodes: Vec<Node>,
     names: Vec<Box<str>>,
     text: String,
-    /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
-    breaks: Vec<(u32, u32)>,
+    long_text: FxHashMap<NodeId, u32>,
     /// API name of the component the file defines (the root's key in anchors).
     root_name: Box<str>,
     /// Element name → id, so lookups compare integers (and a name the file lacks costs nothing).
-    name_ids: FxHashMap<Box<str>, u32>,
+    name_ids: FxHashMap<Box<str>, u16>,
     /// The root's first child of each name: a profile's root has tens of thousands of children,
     /// and its singletons (`userLicense`, `custom`, `label`) are looked up often.
-    root_first: FxHashMap<u32, NodeId>,
+    root_first: FxHashMap<u16, NodeId>,
+    source: Option<SourceRef>,
+    /// Recorded at parse (documents parsed from memory), or loaded from `source` when first
+    /// asked; `None` when the file changed since it was checked.
+    positions: std::sync::OnceLock<Option<Positions>>,
 }
 
 /// A malformed file: message and byte offset of the problem.
@@ -70,24 +99,53 @@ struct Open {
     text_mark: u32,
     breaks_mark: u32,
     has_text: bool,
+    /// Its text is one plain piece (no entity, no CDATA): it may share a copy with an equal value.
+    plain: bool,
+    start: u32,
+    text_raw: u32,
 }
 
 struct Builder {
     doc: Document,
-    names: FxHashMap<Box<str>, u32>,
+    names: FxHashMap<Box<str>, u16>,
     stack: Vec<Open>,
     base: usize,
+    /// Positions, when this parse records them.
+    positions: Option<Positions>,
+    /// Short leaf values already in `doc.text` (`true`, `false`, `Read`...): stored once.
+    short: FxHashMap<Box<str>, u32>,
 }
 
+thread_local! {
+    /// Per-thread buffers the parser builds nodes and text in (see `parse_with`).
+    static SCRATCH: std::cell::RefCell<(Vec<Node>, String)> = const {
+        std::cell::RefCell::new((Vec::new(), String::new()))
+    };
+}
+
+/// Scratch buffers larger than this (bytes of capacity) are dropped after their file.
+const SCRATCH_KEEP: usize = 64 << 20;
+
+/// Leaf values up to this length are stored once per document.
+const SHORT_TEXT: usize = 16;
+
 impl Builder {
-    fn intern(&mut self, name: &str) -> u32 {
+    fn intern(&mut self, name: &str, offset: usize) -> Result<u16, XmlError> {
         if let Some(&id) = self.names.get(name) {
-            return id;
+            return Ok(id);
         }
-        let id = self.doc.names.len() as u32;
+        let id = u16::try_from(self.doc.names.len())
+            .ok()
+            .filter(|&id| id < u16::MAX)
+            .ok_or_else(|| {
+                err(
+                    "more than 65,534 distinct element names in one file",
+                    offset,
+                )
+            })?;
         self.doc.names.push(name.into());
         self.names.insert(name.into(), id);
-        id
+        Ok(id)
     }
 
     fn open(&mut self, name: &str, start: usize) -> Result<NodeId, XmlError> {
@@ -103,30 +161,37 @@ impl Builder {
                 offset: start,
             });
         }
+        if self.doc.nodes.len() >= NONE as usize - 1 {
+            return Err(err("too many elements in one file", start));
+        }
         let id = self.doc.nodes.len() as NodeId;
-        let name = self.intern(name);
+        let name = self.intern(name, start)?;
         let parent = self.stack.last().map_or(NONE, |open| open.node);
         if parent == 0 && self.stack.len() == 1 {
             self.doc.root_first.entry(name).or_insert(id);
         }
         self.doc.nodes.push(Node {
             name,
-            parent,
-            first_child: NONE,
-            next_sibling: NONE,
-            start: start as u32,
-            end: start as u32,
-            text_start: 0,
             text_len: 0,
-            text_raw: start as u32,
+            parent,
+            next_sibling: NONE,
+            text_start: 0,
         });
+        if let Some(p) = &mut self.positions {
+            p.spans.push(Span {
+                start: start as u32,
+                end: start as u32,
+                text_raw: start as u32,
+            });
+        }
         if let Some(open) = self.stack.last_mut() {
             self.doc.text.truncate(open.text_mark as usize);
-            self.doc.breaks.truncate(open.breaks_mark as usize);
+            if let Some(p) = &mut self.positions {
+                p.breaks.truncate(open.breaks_mark as usize);
+            }
             open.has_text = false;
-            if open.last_child == NONE {
-                self.doc.nodes[open.node as usize].first_child = id;
-            } else {
+            open.plain = true;
+            if open.last_child != NONE {
                 self.doc.nodes[open.last_child as usize].next_sibling = id;
             }
             open.last_child = id;
@@ -134,35 +199,72 @@ impl Builder {
         Ok(id)
     }
 
-    fn push_open(&mut self, node: NodeId) {
+    fn breaks_len(&self) -> u32 {
+        self.positions.as_ref().map_or(0, |p| p.breaks.len() as u32)
+    }
+
+    fn push_open(&mut self, node: NodeId, start: usize) {
         self.stack.push(Open {
             node,
             last_child: NONE,
             text_mark: self.doc.text.len() as u32,
-            breaks_mark: self.doc.breaks.len() as u32,
+            breaks_mark: self.breaks_len(),
             has_text: false,
+            plain: true,
+            start: start as u32,
+            text_raw: start as u32,
         });
     }
 
+    /// Close an element whose end tag ends at `end`; `None` closes an empty element (`<x/>`),
+    /// which was never pushed.
     fn close(&mut self, end: usize) {
         let Some(open) = self.stack.pop() else { return };
-        let node = &mut self.doc.nodes[open.node as usize];
-        node.end = end as u32;
+        if let Some(p) = &mut self.positions {
+            let span = &mut p.spans[open.node as usize];
+            span.end = end as u32;
+            span.text_raw = open.text_raw;
+        }
         if open.last_child == NONE {
-            node.text_start = open.text_mark;
-            node.text_len = self.doc.text.len() as u32 - open.text_mark;
+            let mut start = open.text_mark;
+            let len = self.doc.text.len() as u32 - open.text_mark;
+            if open.plain && len > 0 && len as usize <= SHORT_TEXT {
+                let value = &self.doc.text[start as usize..];
+                match self.short.get(value) {
+                    Some(&earlier) => {
+                        self.doc.text.truncate(start as usize);
+                        start = earlier;
+                    }
+                    None => {
+                        self.short.insert(value.into(), start);
+                    }
+                }
+            }
+            let node = &mut self.doc.nodes[open.node as usize];
+            node.text_start = start;
+            if len >= u32::from(LONG_TEXT) {
+                node.text_len = LONG_TEXT;
+                self.doc.long_text.insert(open.node, len);
+            } else {
+                node.text_len = len as u16;
+            }
         } else {
             self.doc.text.truncate(open.text_mark as usize);
-            self.doc.breaks.truncate(open.breaks_mark as usize);
+            if let Some(p) = &mut self.positions {
+                p.breaks.truncate(open.breaks_mark as usize);
+            }
         }
+        let text_len = self.doc.text.len() as u32;
+        let breaks_len = self.breaks_len();
         if let Some(parent) = self.stack.last_mut() {
-            parent.text_mark = self.doc.text.len() as u32;
-            parent.breaks_mark = self.doc.breaks.len() as u32;
+            parent.text_mark = text_len;
+            parent.breaks_mark = breaks_len;
         }
     }
 
-    /// Append decoded text that came from raw offset `raw`.
-    fn text(&mut self, piece: &str, raw: usize) {
+    /// Append decoded text that came from raw offset `raw`; `plain` when it is literal text (not
+    /// an entity or CDATA).
+    fn text(&mut self, piece: &str, raw: usize, plain: bool) {
         let Some(open) = self.stack.last_mut() else {
             return;
         };
@@ -172,18 +274,21 @@ impl Builder {
                 return;
             }
             open.has_text = true;
-            self.doc.nodes[open.node as usize].text_raw = raw as u32;
+            open.plain = plain;
+            open.text_raw = raw as u32;
         } else {
-            let decoded = self.doc.text.len();
-            let node = &self.doc.nodes[open.node as usize];
-            let predicted = match self.doc.breaks.last() {
-                Some(&(d, r)) if self.doc.breaks.len() > open.breaks_mark as usize => {
-                    r as usize + (decoded - d as usize)
+            open.plain = false;
+            if let Some(p) = &mut self.positions {
+                let decoded = self.doc.text.len();
+                let predicted = match p.breaks.last() {
+                    Some(&(d, r)) if p.breaks.len() > open.breaks_mark as usize => {
+                        r as usize + (decoded - d as usize)
+                    }
+                    _ => open.text_raw as usize + (decoded - open.text_mark as usize),
+                };
+                if predicted != raw {
+                    p.breaks.push((decoded as u32, raw as u32));
                 }
-                _ => node.text_raw as usize + (decoded - open.text_mark as usize),
-            };
-            if predicted != raw {
-                self.doc.breaks.push((decoded as u32, raw as u32));
             }
         }
         self.doc.text.push_str(piece);
@@ -216,9 +321,23 @@ fn local_name(qualified: &str) -> &str {
 }
 
 impl Document {
-    /// Parse a whole file. Never panics; a malformed file is an `XmlError` with the offset of the
-    /// problem in the original bytes.
+    /// Parse a whole file held in memory, recording every element's position. Never panics; a
+    /// malformed file is an `XmlError` with the offset of the problem in the original bytes.
     pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
+        let (mut doc, positions) = Self::parse_with(bytes, true)?;
+        doc.positions = std::sync::OnceLock::from(positions);
+        Ok(doc)
+    }
+
+    /// Parse a file read from disk without keeping positions: they are re-read from `source`
+    /// (and verified against its length and hash) when a finding first needs one.
+    pub fn parse_file(bytes: &[u8], source: SourceRef) -> Result<Document, XmlError> {
+        let (mut doc, _) = Self::parse_with(bytes, false)?;
+        doc.source = Some(source);
+        Ok(doc)
+    }
+
+    fn parse_with(bytes: &[u8], record: bool) -> Result<(Document, Option<Positions>), XmlError> {
         if bytes.len() > u32::MAX as usize - 1 {
             return Err(err("file is larger than 4 GiB", 0));
         }
@@ -239,17 +358,24 @@ impl Document {
                 base + at,
             ));
         }
+        // The nodes and text are built in this thread's scratch buffers, kept from file to file,
+        // and copied out at their exact size: no growth slack stays, and no big buffer is freed
+        // per file to fragment the heap.
+        let (nodes, text) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
         let mut builder = Builder {
-            // Roughly one element per 40 bytes and a quarter of the bytes as text in metadata
-            // files: sizing up front saves the copies of a growing Vec.
             doc: Document {
-                nodes: Vec::with_capacity(bytes.len() / 40 + 8),
-                text: String::with_capacity(bytes.len() / 4),
+                nodes,
+                text,
                 ..Document::default()
             },
             names: FxHashMap::default(),
             stack: Vec::new(),
             base,
+            positions: record.then(|| Positions {
+                spans: Vec::with_capacity(bytes.len() / 40 + 8),
+                breaks: Vec::new(),
+            }),
+            short: FxHashMap::default(),
         };
         let mut reader = Reader::from_str(source);
         reader.config_mut().check_end_names = true;
@@ -266,12 +392,14 @@ impl Document {
                 Event::Start(tag) => {
                     check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.push_open(node);
+                    builder.push_open(node, before);
                 }
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.doc.nodes[node as usize].end = after as u32;
+                    if let Some(p) = &mut builder.positions {
+                        p.spans[node as usize].end = after as u32;
+                    }
                 }
                 Event::End(_) => builder.close(after),
                 Event::Text(text) => {
@@ -281,12 +409,12 @@ impl Document {
                             return Err(err("text outside the root element", before + lead));
                         }
                     } else {
-                        builder.text(&text, before);
+                        builder.text(&text, before, true);
                     }
                 }
                 Event::CData(cdata) => {
                     let content = cdata.into_inner();
-                    builder.text(&content, before + "<![CDATA[".len());
+                    builder.text(&content, before + "<![CDATA[".len(), false);
                 }
                 Event::GeneralRef(reference) => {
                     let decoded = match reference.resolve_char_ref() {
@@ -320,7 +448,7 @@ impl Document {
                         return Err(err("entity reference outside the root element", before));
                     }
                     let mut buf = [0u8; 4];
-                    builder.text(decoded.encode_utf8(&mut buf), before);
+                    builder.text(decoded.encode_utf8(&mut buf), before, false);
                 }
                 Event::Eof => break,
                 // Declarations, comments, processing instructions and DOCTYPE carry no metadata.
@@ -334,7 +462,7 @@ impl Document {
                     "element <{}> is never closed (the file ends first)",
                     builder.doc.names[node.name as usize]
                 ),
-                node.start as usize,
+                open.start as usize,
             ));
         }
         if builder.doc.nodes.is_empty() {
@@ -342,11 +470,90 @@ impl Document {
         }
         let mut doc = builder.doc;
         doc.name_ids = builder.names;
-        // The documents stay for the whole run: no growth slack (up to half of a vector).
-        doc.nodes.shrink_to_fit();
-        doc.text.shrink_to_fit();
-        doc.breaks.shrink_to_fit();
-        Ok(doc)
+        // The documents stay for the whole run: exact sizes, and the scratch goes back.
+        let mut nodes = std::mem::replace(&mut doc.nodes, Vec::new());
+        let mut text = std::mem::take(&mut doc.text);
+        doc.nodes = nodes.clone();
+        doc.text = text.clone();
+        nodes.clear();
+        text.clear();
+        // A huge file's buffers are not kept for the rest of the run.
+        if nodes.capacity() > SCRATCH_KEEP || text.capacity() > SCRATCH_KEEP {
+            nodes = Vec::new();
+            text = String::new();
+        }
+        SCRATCH.with(|s| *s.borrow_mut() = (nodes, text));
+        let positions = builder.positions.map(|mut p| {
+            p.spans.shrink_to_fit();
+            p.breaks.shrink_to_fit();
+            p
+        });
+        Ok((doc, positions))
+    }
+
+    /// The positions: recorded at parse, or re-read from the file and verified. `None` when the
+    /// file changed since it was checked (a finding then points at the file's start).
+    fn positions(&self) -> Option<&Positions> {
+        self.positions
+            .get_or_init(|| {
+                let source = self.source.as_ref()?;
+                let bytes = crate::source::read(&source.path).ok()?;
+                if bytes.len() as u64 != source.len
+                    || crate::source::content_hash(&bytes) != source.hash
+                {
+                    return None;
+                }
+                let (doc, positions) = Self::parse_with(&bytes, true).ok()?;
+                (doc.nodes.len() == self.nodes.len())
+                    .then_some(positions)
+                    .flatten()
+            })
+            .as_ref()
+    }
+
+    /// Bytes this document holds on the heap: (nodes, text, the rest), for `SFPOLICY_TIMINGS`.
+    pub fn heap_bytes(&self) -> (usize, usize, usize) {
+        let names: usize = self.names.iter().map(|n| n.len() + 16).sum();
+        let positions = self
+            .positions
+            .get()
+            .and_then(Option::as_ref)
+            .map_or(0, |p| p.spans.capacity() * 12 + p.breaks.capacity() * 8);
+        (
+            self.nodes.capacity() * std::mem::size_of::<Node>(),
+            self.text.capacity(),
+            names * 2 + self.name_ids.capacity() * 24 + self.root_first.capacity() * 8 + positions,
+        )
+    }
+
+    fn span_of(&self, node: NodeId) -> Span {
+        self.positions()
+            .and_then(|p| p.spans.get(node as usize).copied())
+            .unwrap_or_default()
+    }
+
+    fn text_len(&self, node: NodeId) -> usize {
+        let n = &self.nodes[node as usize];
+        if n.text_len == LONG_TEXT {
+            self.long_text.get(&node).copied().unwrap_or(0) as usize
+        } else {
+            n.text_len as usize
+        }
+    }
+
+    /// The node after the last descendant of `node` (its subtree is `node..subtree_end`).
+    fn subtree_end(&self, node: NodeId) -> usize {
+        let mut cur = node;
+        loop {
+            let n = &self.nodes[cur as usize];
+            if n.next_sibling != NONE {
+                return n.next_sibling as usize;
+            }
+            if n.parent == NONE {
+                return self.nodes.len();
+            }
+            cur = n.parent;
+        }
     }
 
     pub fn root(&self) -> NodeId {
@@ -368,14 +575,14 @@ impl Document {
 
     /// Decoded text of a leaf element ("" for elements with children).
     pub fn text(&self, node: NodeId) -> &str {
-        let n = &self.nodes[node as usize];
-        &self.text[n.text_start as usize..(n.text_start + n.text_len) as usize]
+        let start = self.nodes[node as usize].text_start as usize;
+        &self.text[start..start + self.text_len(node)]
     }
 
     /// Byte span of the whole element in the file.
     pub fn span(&self, node: NodeId) -> (usize, usize) {
-        let n = &self.nodes[node as usize];
-        (n.start as usize, n.end as usize)
+        let span = self.span_of(node);
+        (span.start as usize, span.end as usize)
     }
 
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
@@ -383,10 +590,19 @@ impl Document {
         (parent != NONE).then_some(parent)
     }
 
+    /// Nodes are in document order: an element's first child is the node after it.
+    fn first_child(&self, node: NodeId) -> NodeId {
+        let next = node as usize + 1;
+        match self.nodes.get(next) {
+            Some(n) if n.parent == node => next as NodeId,
+            _ => NONE,
+        }
+    }
+
     pub fn children(&self, node: NodeId) -> Children<'_> {
         Children {
             doc: self,
-            next: self.nodes[node as usize].first_child,
+            next: self.first_child(node),
         }
     }
 
@@ -426,51 +642,55 @@ impl Document {
     }
 
     pub fn has_children(&self, node: NodeId) -> bool {
-        self.nodes[node as usize].first_child != NONE
+        self.first_child(node) != NONE
     }
 
     /// Map a byte range of `text(node)` to the byte range in the file it was decoded from.
     pub fn text_span(&self, node: NodeId, start: usize, end: usize) -> (usize, usize) {
-        let n = &self.nodes[node as usize];
-        let base = n.text_start as usize;
         (
-            self.raw_offset(n, base + start),
-            self.raw_offset(n, base + end.max(start + 1) - 1) + 1,
+            self.raw_offset(node, start),
+            self.raw_offset(node, end.max(start + 1) - 1) + 1,
         )
     }
 
-    fn raw_offset(&self, n: &Node, decoded: usize) -> usize {
-        let node_start = n.text_start as usize;
-        let node_end = node_start + n.text_len as usize;
-        let decoded = decoded.min(node_end.saturating_sub(1)).max(node_start);
-        // Last break at or before `decoded` that belongs to this node's text.
-        let idx = self.breaks.partition_point(|&(d, _)| d as usize <= decoded);
-        match idx.checked_sub(1).map(|i| self.breaks[i]) {
-            Some((d, r)) if d as usize >= node_start => r as usize + (decoded - d as usize),
-            _ => n.text_raw as usize + (decoded - node_start),
+    /// The file offset of byte `offset` of `text(node)`. The parse that recorded the positions
+    /// laid the text out exactly as this one did (same code), so its breaks index `self.text`.
+    fn raw_offset(&self, node: NodeId, offset: usize) -> usize {
+        let Some(p) = self.positions() else {
+            return 0;
+        };
+        let span = p.spans.get(node as usize).copied().unwrap_or_default();
+        let node_start = self.nodes[node as usize].text_start as usize;
+        let node_end = node_start + self.text_len(node);
+        let decoded = (node_start + offset)
+            .min(node_end.saturating_sub(1))
+            .max(node_start);
+        // Last break at or before `decoded` that belongs to this node's text (a value shared
+        // with an earlier leaf is plain text: it has no breaks).
+        let idx = p.breaks.partition_point(|&(d, _)| d as usize <= decoded);
+        match idx.checked_sub(1).map(|i| p.breaks[i]) {
+            Some((d, r)) if d as usize >= node_start && r >= span.text_raw => {
+                r as usize + (decoded - d as usize)
+            }
+            _ => span.text_raw as usize + (decoded - node_start),
         }
     }
 
     /// Does any text inside `node` (itself and its descendants) contain `needle`, ignoring ASCII
     /// case? A cheap pre-filter before a policy walks the element in script.
     pub fn subtree_mentions(&self, node: NodeId, needle: &str) -> bool {
-        let end = self.nodes[node as usize].end;
         let lower = needle.to_ascii_lowercase();
         let finder = memchr::memmem::Finder::new(lower.as_bytes());
-        let mut id = node as usize;
         let mut buf = Vec::new();
-        while id < self.nodes.len() && (id == node as usize || self.nodes[id].start < end) {
-            let n = &self.nodes[id];
-            if n.text_len > 0 {
-                let text = &self.text.as_bytes()
-                    [n.text_start as usize..(n.text_start + n.text_len) as usize];
+        for id in node as usize..self.subtree_end(node) {
+            let text = self.text(id as NodeId).as_bytes();
+            if !text.is_empty() {
                 buf.clear();
                 buf.extend(text.iter().map(u8::to_ascii_lowercase));
                 if finder.find(&buf).is_some() {
                     return true;
                 }
             }
-            id += 1;
         }
         false
     }
@@ -533,17 +753,14 @@ impl Document {
             return Some(self.text(node).trim().to_string());
         }
         // An unnamed group (a flow condition): its leaf values, in order.
-        let end = self.nodes[node as usize].end;
         let mut parts = Vec::new();
-        let mut id = node as usize + 1;
-        while id < self.nodes.len() && self.nodes[id].start < end {
-            if self.nodes[id].first_child == NONE {
+        for id in node as usize + 1..self.subtree_end(node) {
+            if !self.has_children(id as NodeId) {
                 let t = self.text(id as NodeId).trim();
                 if !t.is_empty() {
                     parts.push(t);
                 }
             }
-            id += 1;
         }
         Some(parts.join(", "))
     }

@@ -175,7 +175,9 @@ pub struct SourceFile {
     pub metadata: bool,
     pub len: u64,
     hash: u64,
-    lines: LineIndex,
+    /// Line starts: built when a position is first asked, from the text re-read and verified
+    /// (a file without findings never needs them).
+    lines: OnceLock<LineIndex>,
     text: OnceLock<Text>,
 }
 
@@ -188,7 +190,7 @@ impl SourceFile {
             metadata,
             len: bytes.len() as u64,
             hash: content_hash(bytes),
-            lines: LineIndex::new(bytes),
+            lines: OnceLock::new(),
             text: OnceLock::new(),
         }
     }
@@ -196,6 +198,7 @@ impl SourceFile {
     /// A small file whose text the run holds anyway (config, register): kept as read.
     pub fn from_text(rel: String, path: PathBuf, text: &str) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, false, text.as_bytes());
+        let _ = file.lines.set(LineIndex::new(text.as_bytes()));
         let _ = file.text.set(Text::Checked(Arc::from(text)));
         file
     }
@@ -203,6 +206,7 @@ impl SourceFile {
     /// A file that could not be read: no text, no lines.
     pub fn unreadable(rel: String, path: PathBuf, metadata: bool) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, metadata, b"");
+        let _ = file.lines.set(LineIndex::new(b""));
         let _ = file.text.set(Text::Unread);
         file
     }
@@ -217,6 +221,10 @@ impl SourceFile {
         })
     }
 
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
     pub fn checked_text(&self) -> Option<&str> {
         match self.text() {
             Text::Checked(t) => Some(t),
@@ -225,17 +233,31 @@ impl SourceFile {
     }
 
     pub fn lines(&self) -> &LineIndex {
-        &self.lines
+        self.lines.get_or_init(|| {
+            if let Some(Text::Checked(t)) = self.text.get() {
+                return LineIndex::new(t.as_bytes());
+            }
+            // The lines only: the text is not kept for a file no report quotes.
+            match read(&self.path) {
+                Ok(bytes)
+                    if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash =>
+                {
+                    LineIndex::new(&bytes)
+                }
+                _ => LineIndex::new(b""),
+            }
+        })
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let text = if self.lines.ascii {
+        let lines = self.lines();
+        let text = if lines.ascii {
             None
         } else {
             self.checked_text()
         };
-        self.lines.position(text, offset)
+        lines.position(text, offset)
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {
@@ -251,13 +273,14 @@ impl SourceFile {
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.lines.line_index(offset) + 1
+        self.lines().line_index(offset) + 1
     }
 }
 
 /// A fast, well-distributed hash of a file's bytes: tells "what was checked" from "what is on
 /// disk now".
-fn content_hash(bytes: &[u8]) -> u64 {
+/// The content hash a file is verified against when it is read again.
+pub fn content_hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
@@ -361,7 +384,7 @@ impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
         id: FileId,
         byte_index: usize,
     ) -> Result<usize, codespan_reporting::files::Error> {
-        Ok(self.db.get(id).lines.line_index(byte_index))
+        Ok(self.db.get(id).lines().line_index(byte_index))
     }
 
     fn line_range(
@@ -371,13 +394,13 @@ impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
     ) -> Result<Range<usize>, codespan_reporting::files::Error> {
         let file = self.db.get(id);
         let len = file.len as usize;
-        if line_index >= file.lines.line_count() {
+        if line_index >= file.lines().line_count() {
             return Err(codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
-                max: file.lines.line_count().saturating_sub(1),
+                max: file.lines().line_count().saturating_sub(1),
             });
         }
-        Ok(file.lines.line_start(line_index, len)..file.lines.line_start(line_index + 1, len))
+        Ok(file.lines().line_start(line_index, len)..file.lines().line_start(line_index + 1, len))
     }
 
     fn column_number(
