@@ -471,7 +471,7 @@ impl Document {
         let mut doc = builder.doc;
         doc.name_ids = builder.names;
         // The documents stay for the whole run: exact sizes, and the scratch goes back.
-        let mut nodes = std::mem::replace(&mut doc.nodes, Vec::new());
+        let mut nodes = std::mem::take(&mut doc.nodes);
         let mut text = std::mem::take(&mut doc.text);
         doc.nodes = nodes.clone();
         doc.text = text.clone();
