@@ -458,15 +458,27 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let (org, register, warnings) = load_org(&root, options, &config, &dirs)?;
     timer.lap("read + parse");
     if timer.0.is_some() {
-        let (mut nodes, mut text, mut rest) = (0, 0, 0);
+        let (mut nodes, mut text, mut rest, mut docs) = (0, 0, 0, 0);
+        let mut seen = rustc_hash::FxHashSet::default();
         for c in &org.components {
-            let (n, t, r) = c.doc.heap_bytes();
-            nodes += n;
-            text += t;
-            rest += r;
+            if seen.insert(Arc::as_ptr(&c.doc)) {
+                let (n, t, r) = c.doc.heap_bytes();
+                nodes += n;
+                text += t;
+                rest += r;
+                docs += 1;
+            }
         }
+        let read: u64 = org
+            .sources
+            .files()
+            .filter(|(_, f)| f.metadata)
+            .map(|(_, f)| f.len)
+            .sum();
         eprintln!(
-            "timing: documents hold {:.1} MB of nodes, {:.1} MB of text, {:.1} MB else",
+            "timing: {} metadata files, {:.1} MB read; {docs} documents hold {:.1} MB of nodes, {:.1} MB of text, {:.1} MB else",
+            org.sources.metadata_file_count(),
+            read as f64 / 1e6,
             nodes as f64 / 1e6,
             text as f64 / 1e6,
             rest as f64 / 1e6

@@ -226,7 +226,9 @@ fn key(s: &str) -> String {
 impl Org {
     /// Read and parse every discovered file in parallel, then index the components.
     pub fn load(project: &Project) -> Org {
-        let parsed: Vec<(SourceFile, Result<Document, XmlError>)> = project
+        // Documents are put behind their `Arc` here, so the vector of results holds pointers
+        // rather than whole documents while every file is read.
+        let parsed: Vec<(SourceFile, Result<Arc<Document>, XmlError>)> = project
             .files
             .par_iter()
             .map(|file| match crate::source::read(&file.path) {
@@ -240,7 +242,7 @@ impl Org {
                     };
                     let doc = Document::parse_file(&bytes, origin).map(|mut d| {
                         d.set_root_name(&file.name);
-                        d
+                        Arc::new(d)
                     });
                     (source, doc)
                 }
@@ -265,7 +267,7 @@ impl Org {
         for (file, (source, result)) in project.files.iter().zip(parsed) {
             let id = org.sources.add(source);
             let doc = match result {
-                Ok(doc) => Arc::new(doc),
+                Ok(doc) => doc,
                 Err(error) => {
                     org.invalid.push(InvalidFile { file: id, error });
                     continue;

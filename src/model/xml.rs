@@ -1,7 +1,8 @@
 //! Streaming XML → compact arena document.
 //!
-//! A node is 16 bytes: its name, its parent, its next sibling and its leaf text (nodes are in
-//! document order, so a first child is the next node). Byte spans are not kept by default: a
+//! A node is 12 bytes: its name, its leaf text, and how far back its parent and how far ahead its
+//! next sibling are (nodes are in document order, so a first child is the next node; the rare
+//! link too long for 16 bits is kept aside). Byte spans are not kept by default: a
 //! document read from a file keeps the file's path, length and content hash, and re-reads and
 //! re-parses it (verified) the first time a finding needs a position in it, so any finding still
 //! maps back to a line and column while the run holds less than the bytes it read. The builder is a loop over quick-xml events with an explicit stack: nesting depth costs
@@ -25,13 +26,18 @@ struct Node {
     /// Length of the leaf text in `Document::text`; `LONG_TEXT` when it does not fit (the length
     /// is then in `Document::long_text`).
     text_len: u16,
-    parent: NodeId,
-    next_sibling: NodeId,
+    /// `node - parent`; 0 for the root, `TO_ROOT` for a child of the root, `FAR` when it does
+    /// not fit (then in `Document::far_links`).
+    parent_back: u16,
+    /// `next_sibling - node`; 0 for none, `FAR` when it does not fit.
+    next_ahead: u16,
     /// Decoded text of a leaf element: where it starts in `Document::text`.
     text_start: u32,
 }
 
 const LONG_TEXT: u16 = u16::MAX;
+const FAR: u16 = u16::MAX;
+const TO_ROOT: u16 = u16::MAX - 1;
 
 /// Where an element is in its file: `<` of the start tag .. just after the `>` of the end tag,
 /// and where its text content starts.
@@ -50,6 +56,51 @@ struct Positions {
     breaks: Vec<(u32, u32)>,
 }
 
+/// A document's element names: id → name, and name → id by binary search.
+#[derive(Debug, Default)]
+struct Names {
+    text: Box<str>,
+    /// Where name `i` ends in `text` (it starts where name `i - 1` ends).
+    ends: Box<[u32]>,
+    /// Name ids in the order of their names.
+    sorted: Box<[u16]>,
+}
+
+impl Names {
+    fn build(list: &[Box<str>]) -> Names {
+        let mut text = String::with_capacity(list.iter().map(|n| n.len()).sum());
+        let mut ends = Vec::with_capacity(list.len());
+        for n in list {
+            text.push_str(n);
+            ends.push(text.len() as u32);
+        }
+        let mut sorted: Vec<u16> = (0..list.len() as u16).collect();
+        sorted.sort_by(|a, b| list[*a as usize].cmp(&list[*b as usize]));
+        Names {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+            sorted: sorted.into_boxed_slice(),
+        }
+    }
+
+    fn get(&self, id: u16) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    fn id(&self, name: &str) -> Option<u16> {
+        self.sorted
+            .binary_search_by(|&id| self.get(id).cmp(name))
+            .ok()
+            .map(|i| self.sorted[i])
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.text.len() + self.ends.len() * 4 + self.sorted.len() * 2
+    }
+}
+
 /// The file a document was parsed from, to re-read (and verify) for positions.
 #[derive(Debug)]
 pub struct SourceRef {
@@ -62,16 +113,19 @@ pub struct SourceRef {
 #[derive(Debug, Default)]
 pub struct Document {
     nodes: Vec<Node>,
-    names: Vec<Box<str>>,
+    /// Element names, each once: a few dozen per file, so one string and two small tables
+    /// rather than a map of boxed strings.
+    names: Names,
     text: String,
     long_text: FxHashMap<NodeId, u32>,
+    /// Links too long for a node: (node, false) → parent, (node, true) → next sibling.
+    far_links: FxHashMap<(NodeId, bool), NodeId>,
     /// API name of the component the file defines (the root's key in anchors).
     root_name: Box<str>,
-    /// Element name → id, so lookups compare integers (and a name the file lacks costs nothing).
-    name_ids: FxHashMap<Box<str>, u16>,
-    /// The root's first child of each name: a profile's root has tens of thousands of children,
-    /// and its singletons (`userLicense`, `custom`, `label`) are looked up often.
-    root_first: FxHashMap<u16, NodeId>,
+    /// The root's first child of each name (by name id; `NONE` when the root has none): a
+    /// profile's root has tens of thousands of children, and its singletons (`userLicense`,
+    /// `custom`, `label`) are looked up often.
+    root_first: Box<[NodeId]>,
     source: Option<SourceRef>,
     /// Recorded at parse (documents parsed from memory), or loaded from `source` when first
     /// asked; `None` when the file changed since it was checked.
@@ -108,6 +162,10 @@ struct Open {
 struct Builder {
     doc: Document,
     names: FxHashMap<Box<str>, u16>,
+    /// Names by id, while parsing (then `Names`).
+    name_list: Vec<Box<str>>,
+    /// The root's first child of each name id, while parsing.
+    root_first: Vec<NodeId>,
     stack: Vec<Open>,
     base: usize,
     /// Positions, when this parse records them.
@@ -134,7 +192,7 @@ impl Builder {
         if let Some(&id) = self.names.get(name) {
             return Ok(id);
         }
-        let id = u16::try_from(self.doc.names.len())
+        let id = u16::try_from(self.name_list.len())
             .ok()
             .filter(|&id| id < u16::MAX)
             .ok_or_else(|| {
@@ -143,7 +201,7 @@ impl Builder {
                     offset,
                 )
             })?;
-        self.doc.names.push(name.into());
+        self.name_list.push(name.into());
         self.names.insert(name.into(), id);
         Ok(id)
     }
@@ -168,13 +226,32 @@ impl Builder {
         let name = self.intern(name, start)?;
         let parent = self.stack.last().map_or(NONE, |open| open.node);
         if parent == 0 && self.stack.len() == 1 {
-            self.doc.root_first.entry(name).or_insert(id);
+            let slot = name as usize;
+            if self.root_first.len() <= slot {
+                self.root_first.resize(slot + 1, NONE);
+            }
+            if self.root_first[slot] == NONE {
+                self.root_first[slot] = id;
+            }
         }
+        let parent_back = if parent == NONE {
+            0
+        } else if parent == 0 {
+            TO_ROOT
+        } else {
+            match u16::try_from(id - parent) {
+                Ok(d) if d < TO_ROOT => d,
+                _ => {
+                    self.doc.far_links.insert((id, false), parent);
+                    FAR
+                }
+            }
+        };
         self.doc.nodes.push(Node {
             name,
             text_len: 0,
-            parent,
-            next_sibling: NONE,
+            parent_back,
+            next_ahead: 0,
             text_start: 0,
         });
         if let Some(p) = &mut self.positions {
@@ -192,7 +269,14 @@ impl Builder {
             open.has_text = false;
             open.plain = true;
             if open.last_child != NONE {
-                self.doc.nodes[open.last_child as usize].next_sibling = id;
+                let last = open.last_child;
+                self.doc.nodes[last as usize].next_ahead = match u16::try_from(id - last) {
+                    Ok(d) if d < FAR => d,
+                    _ => {
+                        self.doc.far_links.insert((last, true), id);
+                        FAR
+                    }
+                };
             }
             open.last_child = id;
         }
@@ -369,6 +453,8 @@ impl Document {
                 ..Document::default()
             },
             names: FxHashMap::default(),
+            name_list: Vec::new(),
+            root_first: Vec::new(),
             stack: Vec::new(),
             base,
             positions: record.then(|| Positions {
@@ -460,7 +546,7 @@ impl Document {
             return Err(err(
                 format!(
                     "element <{}> is never closed (the file ends first)",
-                    builder.doc.names[node.name as usize]
+                    builder.name_list[node.name as usize]
                 ),
                 open.start as usize,
             ));
@@ -469,7 +555,8 @@ impl Document {
             return Err(err("no root element", builder.base));
         }
         let mut doc = builder.doc;
-        doc.name_ids = builder.names;
+        doc.names = Names::build(&builder.name_list);
+        doc.root_first = builder.root_first.into_boxed_slice();
         // The documents stay for the whole run: exact sizes, and the scratch goes back.
         let mut nodes = std::mem::take(&mut doc.nodes);
         let mut text = std::mem::take(&mut doc.text);
@@ -513,7 +600,7 @@ impl Document {
 
     /// Bytes this document holds on the heap: (nodes, text, the rest), for `SFPOLICY_TIMINGS`.
     pub fn heap_bytes(&self) -> (usize, usize, usize) {
-        let names: usize = self.names.iter().map(|n| n.len() + 16).sum();
+        let names = self.names.heap_bytes();
         let positions = self
             .positions
             .get()
@@ -522,7 +609,7 @@ impl Document {
         (
             self.nodes.capacity() * std::mem::size_of::<Node>(),
             self.text.capacity(),
-            names * 2 + self.name_ids.capacity() * 24 + self.root_first.capacity() * 8 + positions,
+            names + self.root_first.len() * 4 + self.far_links.capacity() * 16 + positions,
         )
     }
 
@@ -545,14 +632,13 @@ impl Document {
     fn subtree_end(&self, node: NodeId) -> usize {
         let mut cur = node;
         loop {
-            let n = &self.nodes[cur as usize];
-            if n.next_sibling != NONE {
-                return n.next_sibling as usize;
+            if let Some(next) = self.next_sibling(cur) {
+                return next as usize;
             }
-            if n.parent == NONE {
-                return self.nodes.len();
+            match self.parent(cur) {
+                Some(p) => cur = p,
+                None => return self.nodes.len(),
             }
-            cur = n.parent;
         }
     }
 
@@ -570,7 +656,7 @@ impl Document {
 
     /// Local name of the element (namespace prefix removed).
     pub fn name(&self, node: NodeId) -> &str {
-        &self.names[self.nodes[node as usize].name as usize]
+        self.names.get(self.nodes[node as usize].name)
     }
 
     /// Decoded text of a leaf element ("" for elements with children).
@@ -586,15 +672,27 @@ impl Document {
     }
 
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
-        let parent = self.nodes[node as usize].parent;
-        (parent != NONE).then_some(parent)
+        match self.nodes[node as usize].parent_back {
+            0 => None,
+            TO_ROOT => Some(0),
+            FAR => self.far_links.get(&(node, false)).copied(),
+            d => Some(node - NodeId::from(d)),
+        }
+    }
+
+    fn next_sibling(&self, node: NodeId) -> Option<NodeId> {
+        match self.nodes[node as usize].next_ahead {
+            0 => None,
+            FAR => self.far_links.get(&(node, true)).copied(),
+            d => Some(node + NodeId::from(d)),
+        }
     }
 
     /// Nodes are in document order: an element's first child is the node after it.
     fn first_child(&self, node: NodeId) -> NodeId {
         let next = node as usize + 1;
         match self.nodes.get(next) {
-            Some(n) if n.parent == node => next as NodeId,
+            Some(_) if self.parent(next as NodeId) == Some(node) => next as NodeId,
             _ => NONE,
         }
     }
@@ -611,7 +709,7 @@ impl Document {
         node: NodeId,
         name: &'a str,
     ) -> impl Iterator<Item = NodeId> + 'a {
-        let id = self.name_ids.get(name).copied();
+        let id = self.names.id(name);
         let children = match id {
             Some(_) => self.children(node),
             None => Children {
@@ -624,8 +722,12 @@ impl Document {
 
     pub fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {
         if node == 0 {
-            let id = self.name_ids.get(name)?;
-            return self.root_first.get(id).copied();
+            let id = self.names.id(name)?;
+            return self
+                .root_first
+                .get(id as usize)
+                .copied()
+                .filter(|&n| n != NONE);
         }
         self.children_named(node, name).next()
     }
@@ -790,7 +892,7 @@ impl Iterator for Children<'_> {
             return None;
         }
         let cur = self.next;
-        self.next = self.doc.nodes[cur as usize].next_sibling;
+        self.next = self.doc.next_sibling(cur).unwrap_or(NONE);
         Some(cur)
     }
 }

@@ -69,12 +69,45 @@ pub struct Span {
     pub end_column: usize,
 }
 
-/// Where each line starts, and whether the file is plain ASCII (then a column is a byte count).
+/// Where each line starts, and where each multi-byte character is: a column counts characters
+/// without the file's text being kept.
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<u32>,
-    ascii: bool,
+    /// Byte offset of each character longer than one byte, and its length minus one (a byte
+    /// that is not UTF-8 counts as one character).
+    wide: Vec<(u32, u8)>,
     bom: bool,
+}
+
+/// The multi-byte characters of `bytes` (see `LineIndex::wide`).
+fn wide_chars(bytes: &[u8]) -> Vec<(u32, u8)> {
+    let mut wide = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let want = match b {
+            0xC0..=0xDF => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF7 => 3,
+            _ => 0,
+        };
+        let extra = bytes[i + 1..]
+            .iter()
+            .take(want)
+            .take_while(|&&c| c & 0xC0 == 0x80)
+            .count();
+        if extra > 0 {
+            wide.push((i as u32, extra as u8));
+        }
+        i += 1 + extra;
+    }
+    wide.shrink_to_fit();
+    wide
 }
 
 impl LineIndex {
@@ -85,7 +118,11 @@ impl LineIndex {
         starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1));
         LineIndex {
             starts,
-            ascii: bytes.is_ascii(),
+            wide: if bytes.is_ascii() {
+                Vec::new()
+            } else {
+                wide_chars(bytes)
+            },
             bom: bytes.starts_with(UTF8_BOM),
         }
     }
@@ -106,31 +143,25 @@ impl LineIndex {
         self.starts.len()
     }
 
-    /// 1-based line and character column of a byte offset. `text` is needed only for files with
-    /// non-ASCII bytes; without it the column counts bytes.
-    pub fn position(&self, text: Option<&str>, offset: usize) -> (usize, usize) {
+    /// 1-based line and character column of a byte offset (a byte-order mark is not a character
+    /// anyone sees; an offset inside a character counts from that character's start).
+    pub fn position(&self, offset: usize) -> (usize, usize) {
         let line = self.line_index(offset);
         let start = self.starts.get(line).map_or(0, |&s| s as usize);
-        let offset = offset.max(start);
-        let column = match text {
-            Some(text) if !self.ascii => {
-                let end = floor_char_boundary(text, offset.min(text.len()));
-                let start = start.min(end);
-                // A byte-order mark is not a character anyone sees.
-                text[start..end]
-                    .trim_start_matches('\u{feff}')
-                    .chars()
-                    .count()
+        let mut end = offset.max(start);
+        let lo = self.wide.partition_point(|&(o, _)| (o as usize) < start);
+        let mut hi = self.wide.partition_point(|&(o, _)| (o as usize) < end);
+        if let Some(&(o, extra)) = hi.checked_sub(1).and_then(|i| self.wide.get(i)) {
+            if hi > lo && o as usize + 1 + extra as usize > end {
+                end = o as usize;
+                hi -= 1;
             }
-            _ => {
-                let bom = if line == 0 && self.bom && offset >= 3 {
-                    3
-                } else {
-                    0
-                };
-                offset - start - bom
-            }
-        };
+        }
+        let extra: usize = self.wide[lo..hi].iter().map(|&(_, e)| e as usize).sum();
+        let mut column = end - start - extra;
+        if line == 0 && self.bom && end >= 3 {
+            column -= 1;
+        }
         (line + 1, column + 1)
     }
 }
@@ -251,13 +282,7 @@ impl SourceFile {
 
     /// 1-based line and character column of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let lines = self.lines();
-        let text = if lines.ascii {
-            None
-        } else {
-            self.checked_text()
-        };
-        lines.position(text, offset)
+        self.lines().position(offset)
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {
@@ -417,22 +442,59 @@ impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
 mod tests {
     use super::*;
 
+    /// The column as characters counted in the text (how it was computed when the text was
+    /// kept): the index must agree without it.
+    fn column_by_text(text: &str, offset: usize) -> (usize, usize) {
+        let line = text[..floor_char_boundary(text, offset)]
+            .matches('\n')
+            .count();
+        let start = text[..floor_char_boundary(text, offset)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = floor_char_boundary(text, offset).max(start);
+        let column = text[start..end]
+            .trim_start_matches('\u{feff}')
+            .chars()
+            .count();
+        (line + 1, column + 1)
+    }
+
+    #[test]
+    fn columns_count_characters_without_the_text() {
+        let texts = [
+            "plain\nascii text\n",
+            "\u{feff}<a>é</a>\n<b>日本語 x</b>\n",
+            "<Flow>\n  <label>Café — 𝄞 naïve</label>\n</Flow>",
+            "é\né\n\n€€€\n",
+        ];
+        for text in texts {
+            let index = LineIndex::new(text.as_bytes());
+            for offset in 0..=text.len() {
+                assert_eq!(
+                    index.position(offset),
+                    column_by_text(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn positions_count_characters_and_skip_the_bom() {
         let text = "ab\nçé<x>\n";
         let index = LineIndex::new(text.as_bytes());
-        assert_eq!(index.position(Some(text), 0), (1, 1));
-        assert_eq!(index.position(Some(text), 3), (2, 1));
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.position(3), (2, 1));
         let x = text.find("<x>").unwrap();
-        assert_eq!(index.position(Some(text), x), (2, 3));
-        assert_eq!(index.position(Some(text), text.len()), (3, 1));
+        assert_eq!(index.position(x), (2, 3));
+        assert_eq!(index.position(text.len()), (3, 1));
 
         let bom = "\u{feff}<R/>";
         let index = LineIndex::new(bom.as_bytes());
-        assert_eq!(index.position(Some(bom), 3), (1, 1));
+        assert_eq!(index.position(3), (1, 1));
         let ascii_bom = [UTF8_BOM, b"<R/>"].concat();
         let index = LineIndex::new(&ascii_bom);
-        assert_eq!(index.position(None, 3), (1, 1));
+        assert_eq!(index.position(3), (1, 1));
     }
 
     #[test]
