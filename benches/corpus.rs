@@ -118,7 +118,7 @@ fn main() {
         mb / token_t.as_secs_f64()
     );
     println!(
-        "ratio           {:.2}x  (target <= 2.00)",
+        "ratio           {:.2}x  (target <= 1.30)",
         check_t.as_secs_f64() / token_t.as_secs_f64()
     );
     println!("peak RSS        {rss:.0} MB  (target <= 300)");

@@ -51,3 +51,30 @@ done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
 printf 'repeat run      4,000-file org: %d.%03d ms wall, median of %d runs (target < 200 ms)\n' \
     $(( median / 1000 )) $(( median % 1000 )) "$runs"
+
+# The same repeat run with --cache (issue 14: a whole-run cache keyed by every input's content):
+# the first run stores, the next ones replay.
+"$bin" check --format json --cache "$tmp/cache" "$tmp/org4k" > /dev/null || true
+times=()
+for _ in $(seq $runs); do
+    start=$(date +%s%N)
+    "$bin" check --format json --cache "$tmp/cache" "$tmp/org4k" > /dev/null || true
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000 )))
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
+printf 'repeat, cached  4,000-file org with --cache: %d.%03d ms wall, median of %d runs\n' \
+    $(( median / 1000 )) $(( median % 1000 )) "$runs"
+
+# Five copies of the corpus (hard links, no extra disk): peak memory against the bytes read on
+# real metadata (many small files, where per-file overhead counts). Skipped with SKIP_CORPUS=1.
+if [ -z "${SKIP_CORPUS:-}" ]; then
+    mkdir -p "$tmp/corpus5"
+    for i in 1 2 3 4 5; do cp -al "$corpus" "$tmp/corpus5/c$i" 2>/dev/null || cp -a "$corpus" "$tmp/corpus5/c$i"; done
+    SFPOLICY_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$tmp/c5.time" "$bin" check --no-forceignore --format json "$tmp/corpus5" 2> "$tmp/c5.err" > /dev/null || true
+    c5_bytes=$(sed -n 's/.* metadata files, \([0-9.]*\) MB read.*/\1/p' "$tmp/c5.err")
+    read -r c5_s c5_kb < <(tail -n 1 "$tmp/c5.time")
+    printf 'corpus x5       %s MB of metadata: %s s, peak RSS %d MB = %.2fx the bytes read (target <= 0.60)\n' \
+        "$c5_bytes" "$c5_s" $(( c5_kb / 1024 )) \
+        "$(awk -v kb="$c5_kb" -v mb="$c5_bytes" 'BEGIN {print kb * 1024 / (mb * 1e6)}')"
+fi
