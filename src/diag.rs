@@ -72,7 +72,7 @@ impl ToolError {
             .unwrap_or_else(|| path.to_path_buf());
         let name = crate::source::paths::slashes(&shown);
         let mut db = SourceDb::default();
-        let file = db.add(SourceFile::from_text(name.clone(), path.into(), text));
+        let file = db.add(SourceFile::from_text(name.clone(), path, text));
         let end = span.end.clamp(span.start.min(text.len()), text.len());
         let start = span.start.min(end);
         let (line, column) = db.get(file).position(start);

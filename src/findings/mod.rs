@@ -207,7 +207,7 @@ mod tests {
         let mut db = SourceDb::default();
         db.add(SourceFile::from_text(
             "a.xml".into(),
-            "a.xml".into(),
+            std::path::Path::new("a.xml"),
             "<R/>",
         ));
         db

@@ -236,7 +236,7 @@ impl Org {
                     let source =
                         SourceFile::from_bytes(file.rel.clone(), file.path.clone(), true, &bytes);
                     let origin = crate::model::xml::SourceRef {
-                        path: file.path.clone(),
+                        path: source.path.clone(),
                         len: source.len,
                         hash: source.hash(),
                     };

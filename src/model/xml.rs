@@ -104,7 +104,7 @@ impl Names {
 /// The file a document was parsed from, to re-read (and verify) for positions.
 #[derive(Debug)]
 pub struct SourceRef {
-    pub path: std::path::PathBuf,
+    pub path: std::sync::Arc<std::path::Path>,
     pub len: u64,
     pub hash: u64,
 }

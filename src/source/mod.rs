@@ -201,7 +201,8 @@ pub enum Text {
 pub struct SourceFile {
     /// Relative to the project root, forward slashes.
     pub rel: String,
-    pub path: PathBuf,
+    /// Shared with the document parsed from it (which re-reads it for positions).
+    pub path: Arc<Path>,
     /// A metadata file (counted in "files checked").
     pub metadata: bool,
     pub len: u64,
@@ -214,10 +215,15 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// A file whose bytes were read for parsing; the bytes are not kept.
-    pub fn from_bytes(rel: String, path: PathBuf, metadata: bool, bytes: &[u8]) -> SourceFile {
+    pub fn from_bytes(
+        rel: String,
+        path: impl Into<Arc<Path>>,
+        metadata: bool,
+        bytes: &[u8],
+    ) -> SourceFile {
         SourceFile {
             rel,
-            path,
+            path: path.into(),
             metadata,
             len: bytes.len() as u64,
             hash: content_hash(bytes),
@@ -227,7 +233,7 @@ impl SourceFile {
     }
 
     /// A small file whose text the run holds anyway (config, register): kept as read.
-    pub fn from_text(rel: String, path: PathBuf, text: &str) -> SourceFile {
+    pub fn from_text(rel: String, path: impl Into<Arc<Path>>, text: &str) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, false, text.as_bytes());
         let _ = file.lines.set(LineIndex::new(text.as_bytes()));
         let _ = file.text.set(Text::Checked(Arc::from(text)));
@@ -235,7 +241,7 @@ impl SourceFile {
     }
 
     /// A file that could not be read: no text, no lines.
-    pub fn unreadable(rel: String, path: PathBuf, metadata: bool) -> SourceFile {
+    pub fn unreadable(rel: String, path: impl Into<Arc<Path>>, metadata: bool) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, metadata, b"");
         let _ = file.lines.set(LineIndex::new(b""));
         let _ = file.text.set(Text::Unread);
