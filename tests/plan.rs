@@ -138,6 +138,23 @@ fn acme_plan_lists_the_shared_user_ranks_its_systems_and_names_files() {
         }
     }
     assert!(files >= 5, "{steps:#?}");
+    // Marketo's set is already in the project: the plan narrows it and names its real label.
+    assert_eq!(
+        steps[1]["title"],
+        "Narrow its permission set, Marketo_Integration"
+    );
+    let app_step = steps[2]["actions"].to_string();
+    let label =
+        std::fs::read_to_string(acme().join(
+            "force-app/main/default/permissionsets/Marketo_Integration.permissionset-meta.xml",
+        ))
+        .unwrap();
+    let label = label
+        .split("<label>")
+        .nth(1)
+        .and_then(|l| l.split("</label>").next())
+        .unwrap();
+    assert!(app_step.contains(label), "{app_step} / {label}");
     // The app to move is the system's own.
     let moved: Vec<&str> = steps[2]["files"]
         .as_array()
@@ -233,6 +250,22 @@ fn a_permission_set_two_systems_use_is_shared_and_names_are_escaped() {
     assert_eq!(factors, ["case-write", "high-volume"]);
     // The command to paste quotes the system's name for the shell.
     let split = &plan["first_split"];
+    // Beta has its own user: it keeps it and gets a set of its own; the shared set is what stops.
+    assert_eq!(split["new_user"], "int_beta@corp.com");
+    let titles: Vec<&str> = split["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles[0], "Keep int_beta@corp.com", "{titles:?}");
+    assert_eq!(titles[6], "Stop sharing Sync_Access", "{titles:?}");
+    // Alpha documents nothing the set grants here, yet names it: it keeps it.
+    let last = split["steps"][6]["actions"].to_string();
+    assert!(
+        last.contains("keep Sync_Access on int_beta@corp.com while Alpha"),
+        "{last}"
+    );
     let command = split["steps"][1]["command"].as_str().unwrap();
     assert!(
         command.starts_with("sfpolicy scaffold integration 'Beta\u{1b}[31m' --from-register"),

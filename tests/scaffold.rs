@@ -559,8 +559,12 @@ fn names_that_collide_or_cannot_be_api_names_are_refused() {
     assert!(d
         .join("force-app/main/default/permissionsets/FooDot_Integration.permissionset-meta.xml")
         .exists());
-    // No ASCII letters: no API name without --name; far too long: refused.
-    for system in ["日本語".to_string(), "x".repeat(60)] {
+    // No ASCII letters, letters an API name cannot hold, far too long: refused without --name.
+    for system in [
+        "日本語".to_string(),
+        "Zoom Маркето".to_string(),
+        "x".repeat(60),
+    ] {
         let mut args = base_args(&system, &["--objects", "Lead"]);
         args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
         args.extend(["--user", "int_other@acme.com"]);
@@ -702,4 +706,60 @@ fn from_register_grants_what_the_identity_grants_today_never_more() {
         block("Account").contains("<allowDelete>false</allowDelete>"),
         "{ps}"
     );
+}
+
+#[test]
+fn labels_stay_within_salesforce_limits_and_an_existing_user_is_not_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "sfdx-project.json", SFDX);
+    let long = "Northwind Customer Data Platform Synchronisation Service For EMEA";
+    let out = scaffold(
+        d,
+        &base_args(long, &["--objects", "Lead", "--name", "NW_CDP"]),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("80 characters"));
+    assert!(!d.join("force-app").exists());
+    // A long owner never makes a description longer than 255 characters.
+    let owner = "The Platform Engineering and Integration Operations Team ".repeat(6);
+    let mut args = base_args("Talkdesk", &["--objects", "Lead"]);
+    let i = args.iter().position(|a| *a == "Telephony team").unwrap();
+    args[i] = &owner;
+    assert!(scaffold(d, &args).status.success());
+    for file in [PS, APP] {
+        let text = read(d, file);
+        let desc = text
+            .split("<description>")
+            .nth(1)
+            .and_then(|x| x.split("</description>").next())
+            .unwrap();
+        assert!(desc.chars().count() <= 255, "{file}: {desc}");
+    }
+    // From the register, with the entry's own user: assign, never "create".
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "sfdx-project.json", SFDX);
+    write(
+        d,
+        "integrations.toml",
+        &entry(
+            "Gamma",
+            "int_gamma@corp.com",
+            "auth = \"named-credential\"\npermission-sets = [\"Gamma_Integration\"]\nobjects = [\"Contact\"]",
+        ),
+    );
+    let out = scaffold(d, &["Gamma", "--from-register"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("assign Gamma_Integration to int_gamma@corp.com"),
+        "{said}"
+    );
+    assert!(!said.contains("create the user"), "{said}");
+    assert_eq!(findings(d), vec![]);
 }

@@ -213,12 +213,9 @@ pub fn markdown(plan: &Plan) -> String {
         out.push_str("\nNo shared identity: every system has its own.\n");
     }
     for s in &plan.shared {
-        let _ = writeln!(
-            out,
-            "\n## Shared {} {}\n",
-            kind_words(s.kind),
-            code(&s.name)
-        );
+        let mut heading = kind_words(s.kind).to_string();
+        heading[..1].make_ascii_uppercase();
+        let _ = writeln!(out, "\n## {heading} {}\n", code(&s.name));
         if let Some(l) = &s.location {
             let _ = writeln!(out, "Defined at {}.", code(l));
         }

@@ -58,6 +58,23 @@ fn entry_of<'a>(ctx: &'a Ctx, system: &str) -> Option<(usize, &'a crate::config:
         .find(|(_, e)| e.system().eq_ignore_ascii_case(system))
 }
 
+/// File names (not paths) for an action, at most a dozen: the step's files list them all.
+fn short_list(files: &[String]) -> String {
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| t(f.rsplit('/').next().unwrap_or(f)))
+        .collect();
+    names.dedup();
+    const SHOWN: usize = 12;
+    if names.len() > SHOWN {
+        let more = names.len() - SHOWN;
+        names.truncate(SHOWN);
+        format!("{} and {more} more", names.join(", "))
+    } else {
+        names.join(", ")
+    }
+}
+
 /// A name from the project inside an action: backticks are ours (code spans), never a name's.
 fn t(s: &str) -> String {
     s.replace('`', "'")
@@ -95,34 +112,108 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
         entry.and_then(|(_, e)| e.text("user")).map(str::to_string)
     };
     let old = t(old_user.as_deref().unwrap_or(&identity.name));
-    let new_user = match &old_user {
-        Some(u) => names::new_username(&sys.system, u),
-        None => names::username(&sys.system, "<your domain>"),
+    // A shared permission set or profile is split by giving the system a set of its own; its
+    // user changes only when that user is shared too (or the register says so).
+    let user_shared = match identity.kind {
+        "user" | "register-shared" => true,
+        _ => old_user.as_deref().map_or(true, |u| {
+            a.run_as.iter().any(|r| {
+                r.username.eq_ignore_ascii_case(u) && !r.system.eq_ignore_ascii_case(&sys.system)
+            })
+        }),
+    };
+    let new_user = match (&old_user, user_shared) {
+        (Some(u), false) => u.clone(),
+        (Some(u), true) => names::new_username(&sys.system, u),
+        (None, _) => names::username(&sys.system, "<your domain>"),
     };
     let new_ps = names::permission_set_name(&sys.system);
-    let new_label = t(&names::permission_set_label(&sys.system));
-    let ps_file = {
-        let rel = names::metadata_dir(&a.org.root)
-            .join("permissionsets")
-            .join(format!("{new_ps}.permissionset-meta.xml"));
-        ctx.a
-            .org
-            .sources
-            .display_path(&rel.to_string_lossy(), ctx.style)
+    // A set of that name may be there already (the team's own): it is narrowed, not replaced.
+    let existing_ps = a.org.find(Kind::PermissionSet, &new_ps).cloned();
+    let new_label = t(&existing_ps
+        .as_ref()
+        .map_or_else(|| names::permission_set_label(&sys.system), |c| c.label()));
+    let ps_file = match &existing_ps {
+        Some(c) => ctx.file(c),
+        None => {
+            let rel = names::metadata_dir(&a.org.root)
+                .join("permissionsets")
+                .join(format!("{new_ps}.permissionset-meta.xml"));
+            ctx.a
+                .org
+                .sources
+                .display_path(&rel.to_string_lossy(), ctx.style)
+        }
     };
     let licence = super::licence_for(a, &sys.system);
     let mut steps = Vec::new();
 
-    let mut s = step(format!("Create {new_user} in a sandbox"));
-    s.actions.push(format!(
-        "create the user {new_user}: {}",
-        names::user_setup(licence)
-    ));
-    s.actions
-        .push(format!("leave {old} as it is until the cut-over"));
-    steps.push(s);
+    if user_shared {
+        let mut s = step(format!("Create {new_user} in a sandbox"));
+        s.actions.push(format!(
+            "create the user {new_user}: {}",
+            names::user_setup(licence)
+        ));
+        s.actions
+            .push(format!("leave {old} as it is until the cut-over"));
+        steps.push(s);
+    } else {
+        let mut s = step(format!("Keep {new_user}"));
+        s.actions.push(format!(
+            "{new_user} is already {system}'s own user: only its permission set changes"
+        ));
+        steps.push(s);
+    }
 
-    let mut s = step(format!("Give it a narrow permission set, {new_ps}"));
+    let mut s = step(if existing_ps.is_some() {
+        format!("Narrow its permission set, {new_ps}")
+    } else {
+        format!("Give it a narrow permission set, {new_ps}")
+    });
+    if let Some(c) = &existing_ps {
+        // The scaffold keeps a file that exists: say what to take out of it by hand.
+        let documented: Vec<String> = entry
+            .map(|(_, e)| {
+                e.list("objects")
+                    .into_iter()
+                    .map(|(o, _)| o.to_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut broad = Vec::new();
+        let mut undocumented = Vec::new();
+        for g in &a.effective_permissions(c).objects {
+            let words: Vec<&str> = super::reach::ACCESS
+                .iter()
+                .zip(g.flags)
+                .filter(|(w, f)| *f && matches!(**w, "delete" | "view-all" | "modify-all"))
+                .map(|(w, _)| *w)
+                .collect();
+            if !words.is_empty() {
+                broad.push(format!("{} on {}", words.join(", "), t(&g.object)));
+            }
+            if entry.is_some() && g.any_access() && !documented.contains(&g.object.to_lowercase()) {
+                undocumented.push(t(&g.object));
+            }
+        }
+        s.actions.push(format!(
+            "{new_ps} is already in the project: the scaffold keeps it, so narrow it by hand{}",
+            if broad.is_empty() && undocumented.is_empty() {
+                ": it grants nothing broad or undocumented".to_string()
+            } else {
+                String::new()
+            }
+        ));
+        if !broad.is_empty() {
+            s.actions.push(format!("take out {}", broad.join("; ")));
+        }
+        if !undocumented.is_empty() {
+            s.actions.push(format!(
+                "take out the objects the register entry does not document, or document them: {}",
+                undocumented.join(", ")
+            ));
+        }
+    }
     let broad_words = |o: &super::ObjectReach| -> Vec<&'static str> {
         o.access
             .iter()
@@ -300,10 +391,11 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
             automation.push(ctx.file(c));
         }
     }
+    automation.dedup();
     if !automation.is_empty() {
         s.actions.push(format!(
             "the validation rules and record-triggered flows on those objects must pass or fail as before: {}",
-            automation.iter().map(|f| t(f.rsplit('/').next().unwrap_or(f))).collect::<Vec<_>>().join(", ")
+            short_list(&automation)
         ));
     }
     for (who, user) in [
@@ -322,11 +414,7 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
         if by_name.is_empty() {
             continue;
         }
-        let names_list = by_name
-            .iter()
-            .map(|f| t(f.rsplit('/').next().unwrap_or(f)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let names_list = short_list(&by_name);
         s.actions.push(if who == "the old user" {
             format!(
                 "{names_list} name {}: their exemption or routing will not follow {new_user}; use a custom permission instead (`--bypass`)",
@@ -360,7 +448,13 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
     ));
     steps.push(s);
 
-    let mut s = step(format!("Reduce {old}'s access gradually"));
+    let mut s = step(
+        if identity.kind == "user" || identity.kind == "register-shared" {
+            format!("Reduce {old}'s access gradually")
+        } else {
+            format!("Stop sharing {}", t(&identity.name))
+        },
+    );
     let others: Vec<&SystemOnIdentity> = identity
         .systems
         .iter()
@@ -371,16 +465,58 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
         .filter(|o| o.basis == "whole-identity")
         .map(|o| t(&o.system))
         .collect();
-    for id in &sys.identities {
-        let used_by_others = others
+    // Another system needs an identity when it names it, or when it grants an object that
+    // system documents.
+    let needed_by = |id_name: &str| -> Vec<String> {
+        let component = a
+            .find_permission_set(id_name)
+            .or_else(|| a.find_profile(id_name))
+            .cloned();
+        others
             .iter()
-            .any(|o| o.identities.iter().any(|x| x.name == id.name));
-        if used_by_others {
+            .filter(|o| {
+                o.identities.iter().any(|x| x.name == id_name)
+                    || component.as_ref().is_some_and(|c| {
+                        let documented: Vec<String> = entry_of(ctx, &o.system)
+                            .map(|(_, e)| {
+                                e.list("objects")
+                                    .into_iter()
+                                    .map(|(x, _)| x.to_lowercase())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        a.effective_permissions(c).objects.iter().any(|g| {
+                            g.any_access() && documented.contains(&g.object.to_lowercase())
+                        })
+                    })
+            })
+            .map(|o| t(&o.system))
+            .collect()
+    };
+    let holder = if identity.kind == "user" || identity.kind == "register-shared" {
+        old.clone()
+    } else {
+        new_user.clone()
+    };
+    for id in &sys.identities {
+        if identity.kind != "user" && identity.kind != "register-shared" && id.name != identity.name
+        {
+            continue;
+        }
+        let needers = needed_by(&id.name);
+        if !needers.is_empty() {
+            s.actions.push(format!(
+                "keep {} on {holder} while {} needs it",
+                t(&id.name),
+                needers.join(", ")
+            ));
             continue;
         }
         let name = t(&id.name);
-        let when = if undocumented.is_empty() {
-            format!("only {system} needed it")
+        let when = if identity.kind == "register-shared" {
+            "once the people and jobs that share the user no longer need it".to_string()
+        } else if undocumented.is_empty() {
+            format!("no other system documents a need for it")
         } else {
             format!(
                 "once the login history shows {} does not need it: nothing documents what it uses",
@@ -389,19 +525,24 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
         };
         s.actions.push(if id.kind == "profile" {
             format!(
-                "give {old} the profile `Minimum Access - API Only Integrations` in place of {name} ({when})"
+                "give {holder} the profile `Minimum Access - API Only Integrations` in place of {name} ({when})"
             )
         } else {
-            format!("remove {name} from {old} ({when})")
+            format!("remove {name} from {holder} ({when})")
         });
         if let Some(f) = &id.location {
             s.files.push(f.clone());
         }
     }
+    let shared_name = if identity.kind == "user" {
+        old.clone()
+    } else {
+        t(&identity.name)
+    };
     if others.len() == 1 {
         let other = t(&others[0].system);
         s.actions.push(format!(
-            "{other} is then the only system on {old}: rename it after {other} and trim it to what {other} documents"
+            "{other} is then the only system on {shared_name}: rename it after {other} and trim it to what {other} documents"
         ));
     } else if others.len() > 1 {
         s.actions.push(format!(
@@ -416,7 +557,11 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
 
     Split {
         system: sys.system.clone(),
-        from: identity.name.clone(),
+        from: if identity.kind == "register-shared" {
+            old_user.clone().unwrap_or_else(|| identity.name.clone())
+        } else {
+            identity.name.clone()
+        },
         new_user,
         new_permission_set: new_ps,
         steps,

@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 /// The minimum-access profile Salesforce provides for integration users.
 pub const INTEGRATION_PROFILE: &str = "Minimum Access - API Only Integrations";
 
+/// The minimum-access profile of a full Salesforce licence.
+pub const FULL_LICENCE_PROFILE: &str = "Minimum Access - Salesforce";
+
 /// How long a waiver written for a broad grant lasts.
 pub const WAIVER_DAYS: i64 = 90;
 
@@ -203,6 +206,21 @@ fn parse_fields(specs: &[String], objects: &[ObjectAccess]) -> Result<Vec<FieldA
     Ok(out)
 }
 
+/// Salesforce's limits: labels (permission set, connected app, custom permission) 80
+/// characters, descriptions 255.
+const LABEL_MAX: usize = 80;
+const DESCRIPTION_MAX: usize = 255;
+
+/// `text` cut to `max` characters (with an ellipsis).
+fn limit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
 /// XML text content.
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -270,9 +288,12 @@ fn permission_set_xml(f: &Facts, ps_label: &str, bypasses: &[(String, String)]) 
     let _ = writeln!(
         x,
         "    <description>{}</description>",
-        xml(&format!(
-            "The access of {} (user {}), owned by {}. Grants only what the register documents; written by sfpolicy scaffold.",
-            f.system, f.user, f.owner
+        xml(&limit(
+            &format!(
+                "The access of {} (user {}): only what the register documents. Written by sfpolicy scaffold.",
+                f.system, f.user
+            ),
+            DESCRIPTION_MAX
         ))
     );
     let mut fields = f.fields.clone();
@@ -339,9 +360,12 @@ fn connected_app_xml(f: &Facts, app_label: &str, preauthorized: &str, email: &st
 </ConnectedApp>
 "#,
         email = xml(email),
-        description = xml(&format!(
-            "{} signs in with the client credentials flow as {}. Owner: {}.",
-            f.system, f.user, f.owner
+        description = xml(&limit(
+            &format!(
+                "{} signs in with the client credentials flow as {}.",
+                f.system, f.user
+            ),
+            DESCRIPTION_MAX
         )),
         label = xml(app_label),
         user = xml(&f.user),
@@ -358,8 +382,11 @@ fn custom_permission_xml(system: &str, bypass: &str, name: &str) -> String {
     <label>{}</label>
 </CustomPermission>
 "#,
-        xml(&format!(
-            "Lets {system} bypass {bypass}: check $Permission.{name} in the validation rule or flow instead of a username."
+        xml(&limit(
+            &format!(
+                "Lets {system} bypass {bypass}: check $Permission.{name} in the validation rule or flow instead of a username."
+            ),
+            DESCRIPTION_MAX
         )),
         xml(&format!("{system}: bypass {bypass}")),
     )
@@ -763,6 +790,15 @@ fn stem_for(a: &Analysis, args: &Args, f: &Facts) -> Result<String, ToolError> {
             n.to_string()
         }
         None => {
+            if f.system
+                .chars()
+                .any(|c| c.is_alphanumeric() && !c.is_ascii())
+            {
+                return Err(ToolError::new(format!(
+                    "`{}` has letters an API name cannot hold (ASCII letters, digits and _ only): give --name, e.g. --name Vendor_Sync",
+                    f.system
+                )));
+            }
             if !f.system.chars().any(|c| c.is_ascii_alphanumeric()) {
                 return Err(ToolError::new(format!(
                     "`{}` gives no API name (Salesforce API names are ASCII letters, digits and _): give --name, e.g. --name Vendor_Sync",
@@ -824,6 +860,11 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
     let stem = stem_for(a, args, &f)?;
     let ps_name = format!("{stem}_Integration");
     let ps_label = names::permission_set_label(&f.system);
+    if ps_label.chars().count() > LABEL_MAX {
+        return Err(ToolError::new(format!(
+            "the label \"{ps_label}\" is longer than Salesforce's {LABEL_MAX} characters: give the system a shorter name"
+        )));
+    }
     let mut bypasses: Vec<(String, String)> = Vec::new();
     for b in args
         .bypass
@@ -837,6 +878,12 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             )));
         }
         let name = format!("{stem}_Bypass_{}", names::api_stem(b));
+        if format!("{}: bypass {b}", f.system).chars().count() > LABEL_MAX {
+            return Err(ToolError::new(format!(
+                "--bypass {b}: the custom permission's label \"{}: bypass {b}\" is longer than {LABEL_MAX} characters",
+                f.system
+            )));
+        }
         if !bypasses.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
             bypasses.push((name, b.to_string()));
         }
@@ -862,6 +909,23 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
         .join("permissionsets")
         .join(format!("{ps_name}.permissionset-meta.xml"));
     let ps_exists = a.org.find(Kind::PermissionSet, &ps_name).is_some();
+    if let Some(existing) = a.org.find(Kind::PermissionSet, &ps_name) {
+        let broad: Vec<String> = a
+            .effective_permissions(existing)
+            .objects
+            .iter()
+            .filter(|g| g.flags[3] || g.flags[4] || g.flags[5])
+            .map(|g| g.object.clone())
+            .collect();
+        todo.push(format!(
+            "{ps_name} was already in the project and is kept as it is: check it grants only what the register documents{}",
+            if broad.is_empty() {
+                String::new()
+            } else {
+                format!(" (it grants Delete, View All or Modify All on {})", broad.join(", "))
+            }
+        ));
+    }
     if ps_exists && std::fs::symlink_metadata(root.join(&ps_rel)).is_err() {
         let _ = writeln!(
             w.report,
@@ -971,7 +1035,7 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
                 .is_some_and(|ps| !a.effective_permissions(ps).principals.is_empty());
             if !has_principal {
                 todo.push(format!(
-                    "give {ps_name} the principal access of {}'s external credential (externalCredentialPrincipalAccesses)",
+                    "if {}'s named credential authenticates through an external credential, give {ps_name} its principal access (externalCredentialPrincipalAccesses); a legacy named credential with its own login needs none",
                     f.system
                 ));
             }
@@ -1008,6 +1072,23 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             }
             if e.license() == "shared" || f.replaces_user.is_some() {
                 changes.push(format!("license = {}", toml_str(&licence)));
+            }
+            // Facts given on the command line that the entry lacks or says otherwise.
+            for (key, value) in [
+                ("owner", Some(&f.owner)),
+                ("support-contact", Some(&f.contact)),
+                ("alerts", Some(&f.alerts)),
+                ("retry", Some(&f.retry)),
+                ("direction", Some(&f.direction)),
+                ("frequency", Some(&f.frequency)),
+                ("error-owner", Some(&f.error_owner)),
+                ("api-volume", f.api_volume.as_ref()),
+            ] {
+                if let Some(v) = value {
+                    if e.text(key) != Some(v.as_str()) {
+                        changes.push(format!("{key} = {}", toml_str(v)));
+                    }
+                }
             }
             if !changes.is_empty() {
                 todo.push(format!(
@@ -1054,13 +1135,21 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
         })?;
     }
 
+    let user_exists = f.entry.is_some() && f.replaces_user.is_none();
     todo.insert(
         0,
-        format!(
-            "create the user {} ({}), and assign {ps_name}",
-            f.user,
-            crate::plan::names::user_setup(&licence)
-        ),
+        if user_exists {
+            format!(
+                "assign {ps_name} to {} (the register's user for {})",
+                f.user, f.system
+            )
+        } else {
+            format!(
+                "create the user {} ({}), and assign {ps_name}",
+                f.user,
+                crate::plan::names::user_setup(&licence)
+            )
+        },
     );
     if let Some(old) = &f.replaces_user {
         todo.push(format!(
@@ -1104,7 +1193,14 @@ fn register_entry(
         kv("connected-app", toml_str(app));
     }
     kv("permission-sets", toml_list(&[ps_name.to_string()]));
-    kv("profile", toml_str(INTEGRATION_PROFILE));
+    kv(
+        "profile",
+        toml_str(if licence == "full" {
+            FULL_LICENCE_PROFILE
+        } else {
+            INTEGRATION_PROFILE
+        }),
+    );
     let objects: Vec<String> = f.objects.iter().map(|o| o.object.clone()).collect();
     kv("objects", toml_list(&objects));
     kv("direction", toml_str(&f.direction));
