@@ -516,7 +516,7 @@ fn split(ctx: &Ctx, identity: &Shared, sys: &SystemOnIdentity, _licences: &Licen
         let when = if identity.kind == "register-shared" {
             "once the people and jobs that share the user no longer need it".to_string()
         } else if undocumented.is_empty() {
-            format!("no other system documents a need for it")
+            "no other system documents a need for it".to_string()
         } else {
             format!(
                 "once the login history shows {} does not need it: nothing documents what it uses",
