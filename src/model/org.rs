@@ -228,6 +228,7 @@ impl Org {
     pub fn load(project: &Project) -> Org {
         // Documents are put behind their `Arc` here, so the vector of results holds pointers
         // rather than whole documents while every file is read.
+        let pool = Arc::new(crate::model::xml::TextPool::new());
         let parsed: Vec<(SourceFile, Result<Arc<Document>, XmlError>)> = project
             .files
             .par_iter()
@@ -240,7 +241,7 @@ impl Org {
                         len: source.len,
                         hash: source.hash(),
                     };
-                    let doc = Document::parse_file(&bytes, origin).map(|mut d| {
+                    let doc = Document::parse_file(&bytes, origin, pool.clone()).map(|mut d| {
                         d.set_root_name(&file.name);
                         Arc::new(d)
                     });

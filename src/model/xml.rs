@@ -36,6 +36,8 @@ struct Node {
 }
 
 const LONG_TEXT: u16 = u16::MAX;
+/// `text_len` of a leaf whose value is in the run's `TextPool` (`text_start` is its id).
+const POOLED: u16 = u16::MAX - 1;
 const FAR: u16 = u16::MAX;
 const TO_ROOT: u16 = u16::MAX - 1;
 
@@ -54,6 +56,53 @@ struct Positions {
     spans: Vec<Span>,
     /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
     breaks: Vec<(u32, u32)>,
+}
+
+/// Leaf values longer than this stay in their document (descriptions, formulas: rarely repeated).
+const POOL_MAX: usize = 256;
+
+/// The leaf values of every document of a run, each held once: a field name written in two
+/// hundred profiles and permission sets costs its bytes once and four bytes per use.
+#[derive(Debug, Default)]
+pub struct TextPool {
+    values: boxcar::Vec<Box<str>>,
+    ids: [std::sync::Mutex<FxHashMap<Box<str>, u32>>; 32],
+}
+
+impl TextPool {
+    pub fn new() -> TextPool {
+        TextPool::default()
+    }
+
+    /// The id of `value`, added when new; `None` in the (theoretical) case of four billion.
+    fn intern(&self, value: &str) -> Option<u32> {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        value.hash(&mut h);
+        let shard = &self.ids[(h.finish() >> 59) as usize];
+        let mut ids = shard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(&id) = ids.get(value) {
+            return Some(id);
+        }
+        if self.values.count() >= u32::MAX as usize {
+            return None;
+        }
+        let id = self.values.push(value.into()) as u32;
+        ids.insert(value.into(), id);
+        Some(id)
+    }
+
+    fn get(&self, id: u32) -> &str {
+        self.values.get(id as usize).map_or("", |v| v)
+    }
+
+    /// Distinct values and their bytes (for `SFPOLICY_TIMINGS`).
+    pub fn stats(&self) -> (usize, usize) {
+        let bytes = self.values.iter().map(|(_, v)| v.len()).sum();
+        (self.values.count(), bytes)
+    }
 }
 
 /// A document's element names: id → name, and name → id by binary search.
@@ -127,6 +176,8 @@ pub struct Document {
     /// `custom`, `label`) are looked up often.
     root_first: Box<[NodeId]>,
     source: Option<SourceRef>,
+    /// The run's shared leaf values (documents read from files).
+    pool: Option<std::sync::Arc<TextPool>>,
     /// Recorded at parse (documents parsed from memory), or loaded from `source` when first
     /// asked; `None` when the file changed since it was checked.
     positions: std::sync::OnceLock<Option<Positions>>,
@@ -172,6 +223,11 @@ struct Builder {
     positions: Option<Positions>,
     /// Short leaf values already in `doc.text` (`true`, `false`, `Read`...): stored once.
     short: FxHashMap<Box<str>, u32>,
+    /// Plain leaf values up to `POOL_MAX` go to the run's pool: `Some` when parsing for the
+    /// run, `None` with `pooled` set when re-parsing only for positions (the text laid out the
+    /// same way, nothing added to the pool).
+    pool: Option<std::sync::Arc<TextPool>>,
+    pooled: bool,
 }
 
 thread_local! {
@@ -312,6 +368,28 @@ impl Builder {
         if open.last_child == NONE {
             let mut start = open.text_mark;
             let len = self.doc.text.len() as u32 - open.text_mark;
+            // Short values (`true`, `Read`) are shared within the document below: pooling them
+            // would have every thread contend for the same few entries.
+            if self.pooled && open.plain && len as usize > SHORT_TEXT && len as usize <= POOL_MAX {
+                let value = &self.doc.text[start as usize..];
+                let id = match &self.pool {
+                    Some(pool) => pool.intern(value),
+                    None => Some(0),
+                };
+                if let Some(id) = id {
+                    self.doc.text.truncate(start as usize);
+                    let node = &mut self.doc.nodes[open.node as usize];
+                    node.text_start = id;
+                    node.text_len = POOLED;
+                    let text_len = self.doc.text.len() as u32;
+                    let breaks_len = self.breaks_len();
+                    if let Some(parent) = self.stack.last_mut() {
+                        parent.text_mark = text_len;
+                        parent.breaks_mark = breaks_len;
+                    }
+                    return;
+                }
+            }
             if open.plain && len > 0 && len as usize <= SHORT_TEXT {
                 let value = &self.doc.text[start as usize..];
                 match self.short.get(value) {
@@ -408,20 +486,31 @@ impl Document {
     /// Parse a whole file held in memory, recording every element's position. Never panics; a
     /// malformed file is an `XmlError` with the offset of the problem in the original bytes.
     pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
-        let (mut doc, positions) = Self::parse_with(bytes, true)?;
+        let (mut doc, positions) = Self::parse_with(bytes, true, None, false)?;
         doc.positions = std::sync::OnceLock::from(positions);
         Ok(doc)
     }
 
     /// Parse a file read from disk without keeping positions: they are re-read from `source`
     /// (and verified against its length and hash) when a finding first needs one.
-    pub fn parse_file(bytes: &[u8], source: SourceRef) -> Result<Document, XmlError> {
-        let (mut doc, _) = Self::parse_with(bytes, false)?;
+    /// Leaf values go to `pool`, shared by every document of the run.
+    pub fn parse_file(
+        bytes: &[u8],
+        source: SourceRef,
+        pool: std::sync::Arc<TextPool>,
+    ) -> Result<Document, XmlError> {
+        let (mut doc, _) = Self::parse_with(bytes, false, Some(pool.clone()), true)?;
         doc.source = Some(source);
+        doc.pool = Some(pool);
         Ok(doc)
     }
 
-    fn parse_with(bytes: &[u8], record: bool) -> Result<(Document, Option<Positions>), XmlError> {
+    fn parse_with(
+        bytes: &[u8],
+        record: bool,
+        pool: Option<std::sync::Arc<TextPool>>,
+        pooled: bool,
+    ) -> Result<(Document, Option<Positions>), XmlError> {
         if bytes.len() > u32::MAX as usize - 1 {
             return Err(err("file is larger than 4 GiB", 0));
         }
@@ -462,6 +551,8 @@ impl Document {
                 breaks: Vec::new(),
             }),
             short: FxHashMap::default(),
+            pool,
+            pooled,
         };
         let mut reader = Reader::from_str(source);
         reader.config_mut().check_end_names = true;
@@ -590,7 +681,8 @@ impl Document {
                 {
                     return None;
                 }
-                let (doc, positions) = Self::parse_with(&bytes, true).ok()?;
+                let (doc, positions) =
+                    Self::parse_with(&bytes, true, None, self.pool.is_some()).ok()?;
                 (doc.nodes.len() == self.nodes.len())
                     .then_some(positions)
                     .flatten()
@@ -621,10 +713,10 @@ impl Document {
 
     fn text_len(&self, node: NodeId) -> usize {
         let n = &self.nodes[node as usize];
-        if n.text_len == LONG_TEXT {
-            self.long_text.get(&node).copied().unwrap_or(0) as usize
-        } else {
-            n.text_len as usize
+        match n.text_len {
+            LONG_TEXT => self.long_text.get(&node).copied().unwrap_or(0) as usize,
+            POOLED => self.text(node).len(),
+            len => len as usize,
         }
     }
 
@@ -661,7 +753,11 @@ impl Document {
 
     /// Decoded text of a leaf element ("" for elements with children).
     pub fn text(&self, node: NodeId) -> &str {
-        let start = self.nodes[node as usize].text_start as usize;
+        let n = &self.nodes[node as usize];
+        if n.text_len == POOLED {
+            return self.pool.as_ref().map_or("", |p| p.get(n.text_start));
+        }
+        let start = n.text_start as usize;
         &self.text[start..start + self.text_len(node)]
     }
 
@@ -762,6 +858,10 @@ impl Document {
             return 0;
         };
         let span = p.spans.get(node as usize).copied().unwrap_or_default();
+        if self.nodes[node as usize].text_len == POOLED {
+            // A pooled value is one plain piece: no entity, no break.
+            return span.text_raw as usize + offset.min(self.text_len(node).saturating_sub(1));
+        }
         let node_start = self.nodes[node as usize].text_start as usize;
         let node_end = node_start + self.text_len(node);
         let decoded = (node_start + offset)
@@ -982,6 +1082,54 @@ mod tests {
 
     fn parse(s: &str) -> Document {
         Document::parse(s.as_bytes()).expect("well-formed")
+    }
+
+    #[test]
+    fn a_document_from_a_file_answers_like_one_parsed_in_memory() {
+        // Pooled values (17..=256 bytes), short ones shared in the file, long ones, entities
+        // and CDATA; two documents sharing the pool.
+        let long = "x".repeat(300);
+        let xml = format!(
+            "\u{feff}<?xml version=\"1.0\"?>\n<Profile xmlns=\"urn:x\">\n  <fieldPermissions>\n    <editable>true</editable>\n    <field>Account.Very_Long_Field_Name__c</field>\n  </fieldPermissions>\n  <fieldPermissions>\n    <editable>true</editable>\n    <field>Account.Very_Long_Field_Name__c</field>\n  </fieldPermissions>\n  <description>{long}</description>\n  <formula>IF(a &lt; b, &quot;Account.Very_Long&quot;, c)</formula>\n  <c><![CDATA[<raw> text that is long enough]]></c>\n  <label>Caf\u{e9} \u{2014} a label of some length</label>\n</Profile>\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let pool = std::sync::Arc::new(TextPool::new());
+        let mut docs = Vec::new();
+        for name in ["a.xml", "b.xml"] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &xml).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            let source = SourceRef {
+                path: path.into(),
+                len: bytes.len() as u64,
+                hash: crate::source::content_hash(&bytes),
+            };
+            docs.push(Document::parse_file(&bytes, source, pool.clone()).unwrap());
+        }
+        let eager = Document::parse(xml.as_bytes()).unwrap();
+        for doc in &docs {
+            assert_eq!(doc.len(), eager.len());
+            for n in 0..eager.len() as NodeId {
+                assert_eq!(doc.name(n), eager.name(n));
+                assert_eq!(doc.text(n), eager.text(n), "node {n}");
+                assert_eq!(doc.span(n), eager.span(n), "node {n}");
+                assert_eq!(doc.parent(n), eager.parent(n));
+                assert_eq!(doc.has_children(n), eager.has_children(n));
+                let len = eager.text(n).len();
+                for (a, b) in [(0, 1), (len / 2, len / 2 + 3), (len.saturating_sub(2), len)] {
+                    if a < b && b <= len {
+                        assert_eq!(
+                            doc.text_span(n, a, b),
+                            eager.text_span(n, a, b),
+                            "node {n} {a}..{b}"
+                        );
+                    }
+                }
+            }
+        }
+        // The repeated field name is held once, for both documents.
+        let (values, _) = pool.stats();
+        assert_eq!(values, 2, "the field name and the label");
     }
 
     #[test]
