@@ -256,6 +256,8 @@ impl Org {
                 ),
             })
             .collect();
+        // Parsing is over: the pool keeps its values, not the maps that found them.
+        pool.seal();
         let mut org = Org {
             root: project.root.clone(),
             namespace: project.namespace.clone(),

@@ -66,7 +66,11 @@ const POOL_MAX: usize = 256;
 #[derive(Debug, Default)]
 pub struct TextPool {
     values: boxcar::Vec<Box<str>>,
-    ids: [std::sync::Mutex<FxHashMap<Box<str>, u32>>; 32],
+    /// Value hash → id, in shards by hash. Keys are hashes, not strings: one hash per lookup, no
+    /// second copy of each value; a value is compared with the pooled one before it is shared.
+    ids: [std::sync::Mutex<FxHashMap<u64, u32>>; 32],
+    /// Values whose hash another value already has (expected never; kept exact all the same).
+    collided: std::sync::Mutex<FxHashMap<Box<str>, u32>>,
 }
 
 impl TextPool {
@@ -76,22 +80,49 @@ impl TextPool {
 
     /// The id of `value`, added when new; `None` in the (theoretical) case of four billion.
     fn intern(&self, value: &str) -> Option<u32> {
-        use std::hash::{Hash, Hasher};
-        let mut h = rustc_hash::FxHasher::default();
-        value.hash(&mut h);
-        let shard = &self.ids[(h.finish() >> 59) as usize];
-        let mut ids = shard
+        let hash = xxhash_rust::xxh3::xxh3_64(value.as_bytes());
+        let mut ids = self.ids[(hash >> 59) as usize]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(&id) = ids.get(value) {
+        if let Some(&id) = ids.get(&hash) {
+            if self.get(id) == value {
+                return Some(id);
+            }
+            drop(ids);
+            let mut collided = self
+                .collided
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(&id) = collided.get(value) {
+                return Some(id);
+            }
+            let id = self.push(value)?;
+            collided.insert(value.into(), id);
             return Some(id);
         }
+        let id = self.push(value)?;
+        ids.insert(hash, id);
+        Some(id)
+    }
+
+    fn push(&self, value: &str) -> Option<u32> {
         if self.values.count() >= u32::MAX as usize {
             return None;
         }
-        let id = self.values.push(value.into()) as u32;
-        ids.insert(value.into(), id);
-        Some(id)
+        Some(self.values.push(value.into()) as u32)
+    }
+
+    /// After parsing: the lookup maps are no longer needed, only the values.
+    pub fn seal(&self) {
+        for shard in &self.ids {
+            *shard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = FxHashMap::default();
+        }
+        *self
+            .collided
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = FxHashMap::default();
     }
 
     fn get(&self, id: u32) -> &str {
