@@ -25,6 +25,15 @@ pub fn counting(on: bool) -> bool {
     ACTIVE.try_with(|a| a.replace(on)).unwrap_or(false)
 }
 
+/// Run `f` with counting off: model data loaded on first use (a document's positions, a file's
+/// lines) belongs to the run, not to the policy that happened to ask first.
+pub fn uncounted<T>(f: impl FnOnce() -> T) -> T {
+    let was = counting(false);
+    let result = f();
+    counting(was);
+    result
+}
+
 fn add(delta: i64) {
     let _ = ACTIVE.try_with(|a| {
         if a.get() {

@@ -704,21 +704,20 @@ impl Document {
     /// file changed since it was checked (a finding then points at the file's start).
     fn positions(&self) -> Option<&Positions> {
         self.positions
-            .get_or_init(|| {
-                let source = self.source.as_ref()?;
-                let bytes = crate::source::read(&source.path).ok()?;
-                if bytes.len() as u64 != source.len
-                    || crate::source::content_hash(&bytes) != source.hash
-                {
-                    return None;
-                }
-                let (doc, positions) =
-                    Self::parse_with(&bytes, true, None, self.pool.is_some()).ok()?;
-                (doc.nodes.len() == self.nodes.len())
-                    .then_some(positions)
-                    .flatten()
-            })
+            .get_or_init(|| crate::alloc::uncounted(|| self.load_positions()))
             .as_ref()
+    }
+
+    fn load_positions(&self) -> Option<Positions> {
+        let source = self.source.as_ref()?;
+        let bytes = crate::source::read(&source.path).ok()?;
+        if bytes.len() as u64 != source.len || crate::source::content_hash(&bytes) != source.hash {
+            return None;
+        }
+        let (doc, positions) = Self::parse_with(&bytes, true, None, self.pool.is_some()).ok()?;
+        (doc.nodes.len() == self.nodes.len())
+            .then_some(positions)
+            .flatten()
     }
 
     /// Bytes this document holds on the heap: (nodes, text, the rest), for `SFPOLICY_TIMINGS`.

@@ -250,11 +250,15 @@ impl SourceFile {
 
     /// The text that was checked, re-read from disk and verified on first use.
     pub fn text(&self) -> &Text {
-        self.text.get_or_init(|| match read(&self.path) {
-            Ok(bytes) if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash => {
-                Text::Checked(Arc::from(text_same_offsets(&bytes).as_ref()))
-            }
-            _ => Text::Changed,
+        self.text.get_or_init(|| {
+            crate::alloc::uncounted(|| match read(&self.path) {
+                Ok(bytes)
+                    if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash =>
+                {
+                    Text::Checked(Arc::from(text_same_offsets(&bytes).as_ref()))
+                }
+                _ => Text::Changed,
+            })
         })
     }
 
@@ -271,18 +275,20 @@ impl SourceFile {
 
     pub fn lines(&self) -> &LineIndex {
         self.lines.get_or_init(|| {
-            if let Some(Text::Checked(t)) = self.text.get() {
-                return LineIndex::new(t.as_bytes());
-            }
-            // The lines only: the text is not kept for a file no report quotes.
-            match read(&self.path) {
-                Ok(bytes)
-                    if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash =>
-                {
-                    LineIndex::new(&bytes)
+            crate::alloc::uncounted(|| {
+                if let Some(Text::Checked(t)) = self.text.get() {
+                    return LineIndex::new(t.as_bytes());
                 }
-                _ => LineIndex::new(b""),
-            }
+                // The lines only: the text is not kept for a file no report quotes.
+                match read(&self.path) {
+                    Ok(bytes)
+                        if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash =>
+                    {
+                        LineIndex::new(&bytes)
+                    }
+                    _ => LineIndex::new(b""),
+                }
+            })
         })
     }
 

@@ -58,7 +58,13 @@ pub fn drain_reported() -> Vec<Reported> {
 }
 
 /// The location of anything a script can report on.
+/// Where a finding about `target` points. Native work: the first location in a file loads its
+/// element positions (re-read from the file), which is the run's cost, not the policy's.
 pub fn loc_of(target: &Dynamic) -> RhaiResult<Loc> {
+    crate::policy::sandbox::native(|| locate(target))
+}
+
+fn locate(target: &Dynamic) -> RhaiResult<Loc> {
     if let Some(el) = target.read_lock::<Element>() {
         return Ok(el.loc());
     }
