@@ -8,7 +8,7 @@ use sfpolicy::model::xml::Document;
 use sfpolicy::source::SourceFile;
 
 fuzz_target!(|bytes: &[u8]| {
-    let file = SourceFile::from_bytes("f.xml".into(), "f.xml".into(), true, bytes);
+    let file = SourceFile::from_bytes("f.xml".into(), std::path::Path::new("f.xml"), true, bytes);
     match Document::parse(bytes) {
         Err(error) => {
             assert!(error.offset <= bytes.len(), "error offset past the end");
