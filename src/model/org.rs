@@ -228,7 +228,7 @@ impl Org {
     pub fn load(project: &Project) -> Org {
         // Documents are put behind their `Arc` here, so the vector of results holds pointers
         // rather than whole documents while every file is read.
-        let pool = Arc::new(crate::model::xml::TextPool::new());
+        let pools = crate::model::xml::RunPools::new();
         let parsed: Vec<(SourceFile, Result<Arc<Document>, XmlError>)> = project
             .files
             .par_iter()
@@ -241,7 +241,7 @@ impl Org {
                         len: source.len,
                         hash: source.hash(),
                     };
-                    let doc = Document::parse_file(&bytes, origin, pool.clone()).map(|mut d| {
+                    let doc = Document::parse_file(&bytes, origin, &pools).map(|mut d| {
                         d.set_root_name(&file.name);
                         Arc::new(d)
                     });
@@ -256,8 +256,9 @@ impl Org {
                 ),
             })
             .collect();
-        // Parsing is over: the pool keeps its values, not the maps that found them.
-        pool.seal();
+        // Parsing is over: the pools keep their values, not the maps that found them.
+        rayon::broadcast(|_| crate::model::xml::RunPools::release_thread());
+        crate::model::xml::RunPools::release_thread();
         let mut org = Org {
             root: project.root.clone(),
             namespace: project.namespace.clone(),

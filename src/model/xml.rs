@@ -61,68 +61,109 @@ struct Positions {
 /// Leaf values longer than this stay in their document (descriptions, formulas: rarely repeated).
 const POOL_MAX: usize = 256;
 
-/// The leaf values of every document of a run, each held once: a field name written in two
-/// hundred profiles and permission sets costs its bytes once and four bytes per use.
+/// Leaf values held once per parsing thread of a run: a field name written in two hundred
+/// profiles and permission sets costs its bytes once (twice with two threads) and four bytes per
+/// use. Each thread finds values in its own maps, without locks: threads never contend.
 #[derive(Debug, Default)]
 pub struct TextPool {
     values: boxcar::Vec<Box<str>>,
-    /// Value hash → id, in shards by hash. Keys are hashes, not strings: one hash per lookup, no
-    /// second copy of each value; a value is compared with the pooled one before it is shared.
-    ids: [std::sync::Mutex<FxHashMap<u64, u32>>; 32],
+}
+
+/// The pools of one run: documents parsed for it share their thread's pool.
+#[derive(Debug)]
+pub struct RunPools {
+    serial: u64,
+}
+
+impl Default for RunPools {
+    fn default() -> RunPools {
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        RunPools {
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+/// A thread's pool for the run it parses for, and the maps that find values in it.
+struct ThreadPool {
+    serial: u64,
+    pool: std::sync::Arc<TextPool>,
+    /// Value hash → id; a value is compared with the pooled one before it is shared.
+    by_hash: FxHashMap<u64, u32>,
     /// Values whose hash another value already has (expected never; kept exact all the same).
-    collided: std::sync::Mutex<FxHashMap<Box<str>, u32>>,
+    collided: FxHashMap<Box<str>, u32>,
+}
+
+thread_local! {
+    static THREAD_POOL: std::cell::RefCell<Option<ThreadPool>> = const {
+        std::cell::RefCell::new(None)
+    };
+}
+
+impl RunPools {
+    pub fn new() -> RunPools {
+        RunPools::default()
+    }
+
+    /// This thread's pool for the run (a new one when the thread last parsed for another run).
+    fn current(&self) -> std::sync::Arc<TextPool> {
+        THREAD_POOL.with(|t| {
+            let mut t = t.borrow_mut();
+            match &*t {
+                Some(tp) if tp.serial == self.serial => tp.pool.clone(),
+                _ => {
+                    let pool = std::sync::Arc::new(TextPool::default());
+                    *t = Some(ThreadPool {
+                        serial: self.serial,
+                        pool: pool.clone(),
+                        by_hash: FxHashMap::default(),
+                        collided: FxHashMap::default(),
+                    });
+                    pool
+                }
+            }
+        })
+    }
+
+    /// The id of `value` in this thread's pool, added when new; `None` when this thread's pool
+    /// is not `pool` (never, in one parse) or in the theoretical case of four billion values.
+    fn intern(pool: &TextPool, value: &str) -> Option<u32> {
+        THREAD_POOL.with(|t| {
+            let mut t = t.borrow_mut();
+            let tp = t.as_mut()?;
+            if !std::ptr::eq(&*tp.pool, pool) {
+                return None;
+            }
+            let hash = xxhash_rust::xxh3::xxh3_64(value.as_bytes());
+            if let Some(&id) = tp.by_hash.get(&hash) {
+                if tp.pool.get(id) == value {
+                    return Some(id);
+                }
+                if let Some(&id) = tp.collided.get(value) {
+                    return Some(id);
+                }
+                let id = tp.pool.push(value)?;
+                tp.collided.insert(value.into(), id);
+                return Some(id);
+            }
+            let id = tp.pool.push(value)?;
+            tp.by_hash.insert(hash, id);
+            Some(id)
+        })
+    }
+
+    /// After parsing: drop this thread's maps (the values stay with the documents).
+    pub fn release_thread() {
+        let _ = THREAD_POOL.try_with(|t| t.borrow_mut().take());
+    }
 }
 
 impl TextPool {
-    pub fn new() -> TextPool {
-        TextPool::default()
-    }
-
-    /// The id of `value`, added when new; `None` in the (theoretical) case of four billion.
-    fn intern(&self, value: &str) -> Option<u32> {
-        let hash = xxhash_rust::xxh3::xxh3_64(value.as_bytes());
-        let mut ids = self.ids[(hash >> 59) as usize]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(&id) = ids.get(&hash) {
-            if self.get(id) == value {
-                return Some(id);
-            }
-            drop(ids);
-            let mut collided = self
-                .collided
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(&id) = collided.get(value) {
-                return Some(id);
-            }
-            let id = self.push(value)?;
-            collided.insert(value.into(), id);
-            return Some(id);
-        }
-        let id = self.push(value)?;
-        ids.insert(hash, id);
-        Some(id)
-    }
-
     fn push(&self, value: &str) -> Option<u32> {
         if self.values.count() >= u32::MAX as usize {
             return None;
         }
         Some(self.values.push(value.into()) as u32)
-    }
-
-    /// After parsing: the lookup maps are no longer needed, only the values.
-    pub fn seal(&self) {
-        for shard in &self.ids {
-            *shard
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = FxHashMap::default();
-        }
-        *self
-            .collided
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = FxHashMap::default();
     }
 
     fn get(&self, id: u32) -> &str {
@@ -404,7 +445,7 @@ impl Builder {
             if self.pooled && open.plain && len as usize > SHORT_TEXT && len as usize <= POOL_MAX {
                 let value = &self.doc.text[start as usize..];
                 let id = match &self.pool {
-                    Some(pool) => pool.intern(value),
+                    Some(pool) => RunPools::intern(pool, value),
                     None => Some(0),
                 };
                 if let Some(id) = id {
@@ -524,12 +565,13 @@ impl Document {
 
     /// Parse a file read from disk without keeping positions: they are re-read from `source`
     /// (and verified against its length and hash) when a finding first needs one.
-    /// Leaf values go to `pool`, shared by every document of the run.
+    /// Leaf values go to the parsing thread's pool for `run`.
     pub fn parse_file(
         bytes: &[u8],
         source: SourceRef,
-        pool: std::sync::Arc<TextPool>,
+        run: &RunPools,
     ) -> Result<Document, XmlError> {
+        let pool = run.current();
         let (mut doc, _) = Self::parse_with(bytes, false, Some(pool.clone()), true)?;
         doc.source = Some(source);
         doc.pool = Some(pool);
@@ -1123,7 +1165,7 @@ mod tests {
             "\u{feff}<?xml version=\"1.0\"?>\n<Profile xmlns=\"urn:x\">\n  <fieldPermissions>\n    <editable>true</editable>\n    <field>Account.Very_Long_Field_Name__c</field>\n  </fieldPermissions>\n  <fieldPermissions>\n    <editable>true</editable>\n    <field>Account.Very_Long_Field_Name__c</field>\n  </fieldPermissions>\n  <description>{long}</description>\n  <formula>IF(a &lt; b, &quot;Account.Very_Long&quot;, c)</formula>\n  <c><![CDATA[<raw> text that is long enough]]></c>\n  <label>Caf\u{e9} \u{2014} a label of some length</label>\n</Profile>\n"
         );
         let dir = tempfile::tempdir().unwrap();
-        let pool = std::sync::Arc::new(TextPool::new());
+        let run = RunPools::new();
         let mut docs = Vec::new();
         for name in ["a.xml", "b.xml"] {
             let path = dir.path().join(name);
@@ -1134,7 +1176,7 @@ mod tests {
                 len: bytes.len() as u64,
                 hash: crate::source::content_hash(&bytes),
             };
-            docs.push(Document::parse_file(&bytes, source, pool.clone()).unwrap());
+            docs.push(Document::parse_file(&bytes, source, &run).unwrap());
         }
         let eager = Document::parse(xml.as_bytes()).unwrap();
         for doc in &docs {
@@ -1157,9 +1199,15 @@ mod tests {
                 }
             }
         }
-        // The repeated field name is held once, for both documents.
-        let (values, _) = pool.stats();
-        assert_eq!(values, 2, "the field name and the label");
+        // The repeated field name is held once, for both documents (parsed on one thread).
+        let pool = docs[0].pool.as_ref().unwrap();
+        assert!(std::ptr::eq(&**pool, &**docs[1].pool.as_ref().unwrap()));
+        assert_eq!(pool.values.count(), 2, "the field name and the label");
+        RunPools::release_thread();
+        // Another run gets another pool.
+        let other = RunPools::new();
+        assert!(!std::sync::Arc::ptr_eq(&other.current(), pool));
+        RunPools::release_thread();
     }
 
     #[test]
