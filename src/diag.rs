@@ -82,6 +82,7 @@ impl ToolError {
             .with_labels(vec![Label::primary(file, start..end)]);
         let mut buffer = Buffer::no_color();
         let files = CodespanFiles {
+            texts: None,
             db: &db,
             style: PathStyle::Project,
         };

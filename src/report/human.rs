@@ -11,6 +11,7 @@ use crate::findings::{Counts, Finding, Severity};
 use crate::source::{CodespanFiles, FileId, PathStyle, Text};
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::term::{self, termcolor::Buffer};
+use rustc_hash::FxHashMap;
 
 /// Lines longer than this are not quoted (a minified or generated file would flood the log).
 const MAX_QUOTED_LINE: usize = 400;
@@ -31,10 +32,21 @@ fn display_range(text: &str, start: usize, end: usize) -> std::ops::Range<usize>
     }
 }
 
+/// The texts of the files the finding being rendered points into (read again and verified):
+/// the report holds these, not every file it has quoted.
+type Texts = FxHashMap<FileId, Text>;
+
+fn text_of(texts: &Texts, file: FileId) -> &str {
+    match texts.get(&file) {
+        Some(Text::Checked(t)) => t,
+        _ => "",
+    }
+}
+
 /// Can this location be quoted? The file is what was checked, and the lines are readable.
-fn quotable(input: &ReportInput, file: FileId, start: usize, end: usize) -> bool {
+fn quotable(input: &ReportInput, texts: &Texts, file: FileId, start: usize, end: usize) -> bool {
     let source = input.sources.get(file);
-    let Text::Checked(text) = source.text() else {
+    let Some(Text::Checked(text)) = texts.get(&file) else {
         return false;
     };
     let lines = source.lines();
@@ -57,7 +69,12 @@ fn location_text(input: &ReportInput, loc: &crate::findings::Loc, style: PathSty
     )
 }
 
-fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<FileId> {
+fn diagnostic(
+    input: &ReportInput,
+    texts: &Texts,
+    f: &Finding,
+    style: PathStyle,
+) -> Diagnostic<FileId> {
     let severity = match f.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
@@ -66,8 +83,8 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     let mut message = escape_line(&f.message);
-    if quotable(input, f.loc.file, f.loc.start, f.loc.end) {
-        let text = input.sources.get(f.loc.file).checked_text().unwrap_or("");
+    if quotable(input, texts, f.loc.file, f.loc.start, f.loc.end) {
+        let text = text_of(texts, f.loc.file);
         labels.push(Label::primary(
             f.loc.file,
             display_range(text, f.loc.start, f.loc.end),
@@ -77,11 +94,11 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
             "{message} [{}]",
             escape_line(&location_text(input, &f.loc, style))
         );
-        notes.extend(unquoted_note(input, f.loc.file, f.loc.start));
+        notes.extend(unquoted_note(input, texts, f.loc.file, f.loc.start));
     }
     for r in &f.related {
-        if quotable(input, r.loc.file, r.loc.start, r.loc.end) {
-            let text = input.sources.get(r.loc.file).checked_text().unwrap_or("");
+        if quotable(input, texts, r.loc.file, r.loc.start, r.loc.end) {
+            let text = text_of(texts, r.loc.file);
             labels.push(
                 Label::secondary(r.loc.file, display_range(text, r.loc.start, r.loc.end))
                     .with_message(escape_line(&r.message)),
@@ -109,8 +126,8 @@ fn diagnostic(input: &ReportInput, f: &Finding, style: PathStyle) -> Diagnostic<
 
 /// Why a finding's lines are not shown (nothing to say for a file that was never read: the
 /// finding itself is about that).
-fn unquoted_note(input: &ReportInput, file: FileId, start: usize) -> Option<String> {
-    match input.sources.get(file).text() {
+fn unquoted_note(input: &ReportInput, texts: &Texts, file: FileId, start: usize) -> Option<String> {
+    match texts.get(&file)? {
         Text::Changed => Some(
             "the file changed after it was checked (or could not be read again); its lines are not shown"
                 .to_string(),
@@ -165,10 +182,7 @@ pub fn render(input: &ReportInput, color: bool) -> String {
 
 /// The report with paths in the given style (test expectations use project paths).
 pub fn render_styled(input: &ReportInput, color: bool, style: PathStyle) -> String {
-    let files = CodespanFiles {
-        db: input.sources,
-        style,
-    };
+    let mut texts: Texts = FxHashMap::default();
     let inner = if color {
         Buffer::ansi()
     } else {
@@ -177,8 +191,25 @@ pub fn render_styled(input: &ReportInput, color: bool, style: PathStyle) -> Stri
     let mut out = Escaper::new(inner);
     let config = term::Config::default();
     for f in input.findings {
+        // Hold the texts of this finding's files only (findings come sorted by file, so a file
+        // with many findings is read once for all of them).
+        let needed: Vec<FileId> = std::iter::once(f.loc.file)
+            .chain(f.related.iter().map(|r| r.loc.file))
+            .collect();
+        texts.retain(|id, _| needed.contains(id));
+        for id in needed {
+            texts
+                .entry(id)
+                .or_insert_with(|| input.sources.get(id).read_checked());
+        }
+        let diagnostic = diagnostic(input, &texts, f, style);
+        let files = CodespanFiles {
+            db: input.sources,
+            style,
+            texts: Some(&texts),
+        };
         // Sources are the checked text and every range is clamped to it.
-        let _ = term::emit_to_write_style(&mut out, &config, &files, &diagnostic(input, f, style));
+        let _ = term::emit_to_write_style(&mut out, &config, &files, &diagnostic);
     }
     let mut text = String::from_utf8_lossy(out.into_inner().as_slice()).into_owned();
     text.push_str(&summary_line(input));

@@ -12,6 +12,7 @@ pub mod paths;
 
 pub use paths::{PathStyle, RepoPaths};
 
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -266,6 +267,20 @@ impl SourceFile {
         self.hash
     }
 
+    /// The checked text, read again and verified, without keeping it: for a report that quotes
+    /// file after file and holds only the one it is quoting.
+    pub fn read_checked(&self) -> Text {
+        if let Some(text) = self.text.get() {
+            return text.clone();
+        }
+        match read(&self.path) {
+            Ok(bytes) if bytes.len() as u64 == self.len && content_hash(&bytes) == self.hash => {
+                Text::Checked(Arc::from(text_same_offsets(&bytes).as_ref()))
+            }
+            _ => Text::Changed,
+        }
+    }
+
     pub fn checked_text(&self) -> Option<&str> {
         match self.text() {
             Text::Checked(t) => Some(t),
@@ -397,6 +412,8 @@ impl SourceDb {
 pub struct CodespanFiles<'a> {
     pub db: &'a SourceDb,
     pub style: PathStyle,
+    /// The texts to quote, when the caller holds them (else each file's cached text).
+    pub texts: Option<&'a FxHashMap<FileId, Text>>,
 }
 
 impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
@@ -410,10 +427,14 @@ impl<'a> codespan_reporting::files::Files<'a> for CodespanFiles<'a> {
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        self.db
-            .get(id)
-            .checked_text()
-            .ok_or(codespan_reporting::files::Error::FileMissing)
+        let text = match self.texts {
+            Some(texts) => match texts.get(&id) {
+                Some(Text::Checked(t)) => Some(&**t),
+                _ => None,
+            },
+            None => self.db.get(id).checked_text(),
+        };
+        text.ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
     fn line_index(
