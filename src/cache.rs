@@ -12,7 +12,10 @@
 //! line options that shape the output, the current folder, today's date (waivers expire), the
 //! config, register, baseline and custom policy files, the git work tree, the changed-file lists
 //! `--staged` and `--changed-since` read, and every discovered file's path and content hash
-//! (xxh3-128). A run with a policy error or a baseline to write is never stored.
+//! (xxh3-128). A run with a policy error, a baseline to write, a policy that printed (`print`,
+//! `debug`), or inputs that changed while it ran (the key is computed again) is never stored.
+//! A key that cannot be computed (a broken config, git failing) means no cache: the run then
+//! fails exactly as it would without one.
 //!
 //! The cache trusts its folder: whoever can write to it decides what a hit prints, so never
 //! share one folder between jobs of different trust (a CI cache shared with forks' pull
@@ -106,6 +109,10 @@ pub fn key(options: &Options, shape: &str) -> Result<Option<String>, ToolError> 
 
     let root = pipeline::project_root(options)?;
     h.text(&root.to_string_lossy());
+    // Read by discovery: their problems are reported with their text and positions.
+    for name in ["sfdx-project.json", ".forceignore"] {
+        h.file(&root.join(name));
+    }
     h.text(&format!("{:?}", crate::source::paths::git_work_tree(&root)));
     for p in &options.paths {
         h.text(&format!("{:?}", std::fs::canonicalize(p).ok()));
@@ -114,6 +121,8 @@ pub fn key(options: &Options, shape: &str) -> Result<Option<String>, ToolError> 
         .config
         .clone()
         .unwrap_or_else(|| root.join(crate::config::FILE_NAME));
+    // Its path too: findings in the config (waivers) name it.
+    h.text(&config_path.to_string_lossy());
     h.file(&config_path);
     // A config that does not load fails the run the same way again: no key needed.
     let config = crate::config::Config::load(&root, options.config.as_deref())?;
@@ -186,19 +195,24 @@ pub fn key(options: &Options, shape: &str) -> Result<Option<String>, ToolError> 
     Ok(Some(format!("{:032x}", h.0.digest128())))
 }
 
+/// Every file under `dir`, following symbolic links as the policy loader does (a linked `lib`
+/// folder is read, so it is hashed), each folder once.
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        if !std::fs::canonicalize(&d).is_ok_and(|c| seen.insert(c)) {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
         };
         for e in entries.flatten() {
             let p = e.path();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(p),
-                Ok(_) => out.push(p),
-                Err(_) => {}
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() => stack.push(p),
+                _ => out.push(p),
             }
         }
     }

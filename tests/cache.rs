@@ -187,3 +187,120 @@ fn an_unusable_cache_folder_warns_and_the_run_stands() {
     assert_eq!(cached, cold);
     assert!(stderr.contains("--cache: cannot store"), "{stderr}");
 }
+
+fn small_project() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::write(
+        p.join("sfdx-project.json"),
+        "{\"packageDirectories\":[{\"path\":\"force-app\"}]}",
+    )
+    .unwrap();
+    let app = p.join("force-app/main/default/connectedApps/A.connectedApp-meta.xml");
+    std::fs::create_dir_all(app.parent().unwrap()).unwrap();
+    std::fs::write(
+        &app,
+        "<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>A</label><oauthConfig><callbackUrl>https://x.example/cb</callbackUrl><scopes>Full</scopes></oauthConfig></ConnectedApp>\n",
+    )
+    .unwrap();
+    tmp
+}
+
+fn run(project: &Path, args: &[&str]) -> (Run, String) {
+    let out = Command::cargo_bin("sfpolicy")
+        .unwrap()
+        .env("SFPOLICY_TODAY", "2026-12-02")
+        .env("SFPOLICY_TIMINGS", "1")
+        .current_dir(project)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        Run {
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            code: out.status.code(),
+        },
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn the_key_covers_the_config_path_and_the_project_file_and_errors_stay_cold() {
+    let tmp = small_project();
+    let p = tmp.path();
+    let cache = p.join(".cache");
+    let cache = cache.to_str().unwrap();
+    // Two configs with the same text: a finding in the config names its own file.
+    let config =
+        "[[waivers]]\nrule = \"connected-app-full-scope\"\npath = \"nowhere/**\"\nreason = \"r\"\n";
+    std::fs::write(p.join("a.toml"), config).unwrap();
+    std::fs::write(p.join("b.toml"), config).unwrap();
+    for name in ["a.toml", "b.toml"] {
+        let args = ["check", "--format", "json", "--config", name, "."];
+        let (cold, _) = run(p, &args);
+        assert!(cold.stdout.contains(name), "{}", cold.stdout);
+        let mut cached_args = args.to_vec();
+        cached_args.extend(["--cache", cache]);
+        let (cached, _) = run(p, &cached_args);
+        assert_eq!(cached, cold, "{name}");
+    }
+    // sfdx-project.json edited so that its problem moves: the key changes with it.
+    let (first, _) = run(p, &["check", "--format", "json", ".", "--cache", cache]);
+    std::fs::write(
+        p.join("sfdx-project.json"),
+        "{\n\n\"packageDirectories\":[{\"path\":\"force-app\"},]}",
+    )
+    .unwrap();
+    let (cold, _) = run(p, &["check", "--format", "json", "."]);
+    let (cached, _) = run(p, &["check", "--format", "json", ".", "--cache", cache]);
+    assert_eq!(cached, cold);
+    assert_ne!(cached, first);
+    // A run that fails before its key can be computed fails as a cold run does.
+    let (cold, cold_err) = run(p, &["check", "--select", "no-such-rule", "--staged", "."]);
+    let (cached, cached_err) = run(
+        p,
+        &[
+            "check",
+            "--select",
+            "no-such-rule",
+            "--staged",
+            ".",
+            "--cache",
+            cache,
+        ],
+    );
+    assert_eq!(cached, cold);
+    assert_eq!(cold.code, Some(2));
+    assert!(
+        cold_err.contains("no-such-rule") && cached_err.contains("no-such-rule"),
+        "{cached_err}"
+    );
+}
+
+#[test]
+fn a_run_whose_policy_printed_is_never_stored() {
+    let tmp = small_project();
+    let p = tmp.path();
+    std::fs::create_dir_all(p.join("policies")).unwrap();
+    std::fs::write(
+        p.join("policies/says-hello.rhai"),
+        "//! # says-hello\n//!\n//! **What it finds.** Nothing.\n//!\n//! **Why it matters.** It prints.\n//!\n//! **Example.**\n//! ```xml\n//! <ConnectedApp/>\n//! ```\n//!\n//! **How to fix.** Nothing.\n\nconst RULE = #{ id: \"says-hello\", severity: \"info\", kinds: [\"ConnectedApp\"], summary: \"prints\" };\n\nfn check(app) { print(\"hello from a policy\"); }\n",
+    )
+    .unwrap();
+    let cache = p.join(".cache");
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--rules",
+        "policies",
+        ".",
+        "--cache",
+        cache.to_str().unwrap(),
+    ];
+    for _ in 0..2 {
+        let (_, stderr) = run(p, &args);
+        assert!(stderr.contains("hello from a policy"), "{stderr}");
+        assert!(!stderr.contains("cache hit"), "{stderr}");
+    }
+}

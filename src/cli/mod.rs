@@ -319,25 +319,9 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let key = match &args.cache {
         None => None,
         Some(_) => {
-            // Everything on the command line that shapes what is printed.
-            let shape = format!(
-                "{:?}",
-                (
-                    args.format as u8,
-                    color && args.format == Format::Human,
-                    args.quiet,
-                    args.fail_on as u8,
-                    &args.select,
-                    &args.ignore,
-                    args.output.is_some(),
-                    args.no_forceignore,
-                    &args.rules_dirs,
-                    &args.baseline,
-                    &args.changed_since,
-                    args.staged,
-                )
-            );
-            crate::cache::key(&options, &shape)?
+            let shape = shape_of(args, color);
+            // A key that cannot be computed: no cache, and the run fails as a cold one would.
+            crate::cache::key(&options, &shape).ok().flatten()
         }
     };
     let timings = std::env::var_os("SFPOLICY_TIMINGS").is_some();
@@ -349,10 +333,24 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
             return emit(args, &replay, &[]);
         }
     }
+    crate::policy::PRINTED.store(false, std::sync::atomic::Ordering::Relaxed);
     let Some((replay, errors)) = compute(args, &options, color)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    if let (Some(dir), Some(key), true) = (&args.cache, &key, errors.is_empty()) {
+    // Stored only when a replay would be exact: no policy error, no policy output on standard
+    // error, and the inputs the same after the run as before it.
+    let printed = crate::policy::PRINTED.load(std::sync::atomic::Ordering::Relaxed);
+    let key = key.filter(|k| {
+        errors.is_empty() && !printed && {
+            let shape_again = shape_of(args, color);
+            crate::cache::key(&options, &shape_again)
+                .ok()
+                .flatten()
+                .as_ref()
+                == Some(k)
+        }
+    });
+    if let (Some(dir), Some(key)) = (&args.cache, &key) {
         if let Err(e) = crate::cache::store(dir, key, &replay) {
             note(&format!("warning: --cache: cannot store this run: {e}"));
         } else if timings {
@@ -360,6 +358,26 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ToolError> {
         }
     }
     emit(args, &replay, &errors)
+}
+
+/// Everything on the command line that shapes what `check` prints (part of the cache key).
+fn shape_of(args: &CheckArgs, color: bool) -> String {
+    format!(
+        "{:?}",
+        (
+            args.format as u8,
+            color && args.format == Format::Human,
+            args.quiet,
+            args.fail_on as u8,
+            &args.select,
+            &args.ignore,
+            args.output.is_some(),
+            args.no_forceignore,
+            &args.rules_dirs,
+            &args.baseline,
+            (&args.changed_since, args.staged, &args.config),
+        ),
+    )
 }
 
 /// Print what a run produced (computed now, or replayed from the cache).

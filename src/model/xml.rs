@@ -476,7 +476,8 @@ impl Builder {
             }
             let node = &mut self.doc.nodes[open.node as usize];
             node.text_start = start;
-            if len >= u32::from(LONG_TEXT) {
+            // `POOLED` and `LONG_TEXT` are markers: a length that reaches them is kept aside.
+            if len >= u32::from(POOLED) {
                 node.text_len = LONG_TEXT;
                 self.doc.long_text.insert(open.node, len);
             } else {
@@ -1154,6 +1155,18 @@ mod tests {
 
     fn parse(s: &str) -> Document {
         Document::parse(s.as_bytes()).expect("well-formed")
+    }
+
+    #[test]
+    fn leaf_lengths_at_the_markers_are_kept_aside() {
+        for len in [65_533usize, 65_534, 65_535, 65_536, 70_000] {
+            let value = "a".repeat(len);
+            let xml = format!("<R><v>{value}</v><w>x</w></R>");
+            let doc = Document::parse(xml.as_bytes()).unwrap();
+            assert_eq!(doc.text(1).len(), len, "{len}");
+            assert_eq!(doc.text(2), "x");
+            assert_eq!(doc.text_span(1, len - 1, len), (6 + len - 1, 6 + len));
+        }
     }
 
     #[test]

@@ -35,11 +35,21 @@ fn base_engine() -> Engine {
     // in one call are bounded here.
     engine.on_progress(sandbox::on_progress);
     register_bounded_natives(&mut engine);
-    engine.on_print(|s| eprintln!("{}", escape_line(s)));
-    engine.on_debug(|s, _, pos| eprintln!("debug {pos}: {}", escape_line(s)));
+    engine.on_print(|s| {
+        PRINTED.store(true, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("{}", escape_line(s))
+    });
+    engine.on_debug(|s, _, pos| {
+        PRINTED.store(true, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("debug {pos}: {}", escape_line(s))
+    });
     api::register(&mut engine);
     engine
 }
+
+/// Set when a policy's `print` or `debug` wrote to standard error: output a cache cannot replay,
+/// so such a run is never stored (`check --cache`).
+pub static PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn too_large(what: &str) -> Box<EvalAltResult> {
     EvalAltResult::ErrorDataTooLarge(what.into(), Position::NONE).into()

@@ -9,6 +9,7 @@
 
 pub mod api;
 mod engine;
+pub use engine::PRINTED;
 mod loader;
 mod runner;
 pub mod sandbox;

@@ -81,31 +81,19 @@ pub struct LineIndex {
     bom: bool,
 }
 
-/// The multi-byte characters of `bytes` (see `LineIndex::wide`).
+/// The multi-byte characters of `bytes` (see `LineIndex::wide`): every invalid byte counts as
+/// one character, as it does in the text a report quotes (`text_same_offsets`).
 fn wide_chars(bytes: &[u8]) -> Vec<(u32, u8)> {
     let mut wide = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            i += 1;
-            continue;
+    let mut offset = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        for (i, c) in chunk.valid().char_indices() {
+            let len = c.len_utf8();
+            if len > 1 {
+                wide.push(((offset + i) as u32, (len - 1) as u8));
+            }
         }
-        let want = match b {
-            0xC0..=0xDF => 1,
-            0xE0..=0xEF => 2,
-            0xF0..=0xF7 => 3,
-            _ => 0,
-        };
-        let extra = bytes[i + 1..]
-            .iter()
-            .take(want)
-            .take_while(|&&c| c & 0xC0 == 0x80)
-            .count();
-        if extra > 0 {
-            wide.push((i as u32, extra as u8));
-        }
-        i += 1 + extra;
+        offset += chunk.valid().len() + chunk.invalid().len();
     }
     wide.shrink_to_fit();
     wide
@@ -500,6 +488,22 @@ mod tests {
             "<Flow>\n  <label>Café — 𝄞 naïve</label>\n</Flow>",
             "é\né\n\n€€€\n",
         ];
+        // Invalid bytes count one character each, as in the quoted text.
+        for bytes in [
+            &b"<a>\xED\xA0\x80x</a>"[..],
+            b"\xC0\xAFz\n\xF0\x9F",
+            b"ok \xE2\x82 \xE2\x82\xAC",
+        ] {
+            let index = LineIndex::new(bytes);
+            let text = text_same_offsets(bytes);
+            for offset in 0..=bytes.len() {
+                assert_eq!(
+                    index.position(offset),
+                    column_by_text(&text, offset),
+                    "{bytes:?} at {offset}"
+                );
+            }
+        }
         for text in texts {
             let index = LineIndex::new(text.as_bytes());
             for offset in 0..=text.len() {
