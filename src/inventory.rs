@@ -344,28 +344,6 @@ pub fn render_json(inventory: &Inventory) -> String {
     crate::escape::json_pretty(&doc)
 }
 
-fn toml_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn toml_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
 /// A draft register: the facts found, and the documentation fields left for people to fill.
 pub fn draft_register(items: &[Item]) -> String {
     let mut out = String::from(
@@ -383,11 +361,15 @@ pub fn draft_register(items: &[Item]) -> String {
         }
         let _ = writeln!(out, "\n# {} {} ({})", i.kind, i.name, i.file);
         out.push_str("[[integration]]\n");
-        let _ = writeln!(out, "system = {}", toml_string(&i.label));
+        let _ = writeln!(
+            out,
+            "system = {}",
+            crate::config::toml_tree::quote(&i.label)
+        );
         let _ = writeln!(
             out,
             "user = {}{}",
-            toml_string(i.runs_as.as_deref().unwrap_or("")),
+            crate::config::toml_tree::quote(i.runs_as.as_deref().unwrap_or("")),
             if i.runs_as.is_none() {
                 "  # the Salesforce username it runs as"
             } else {
@@ -404,9 +386,13 @@ pub fn draft_register(items: &[Item]) -> String {
         } else {
             "oauth-web-server"
         };
-        let _ = writeln!(out, "auth = {}", toml_string(auth));
+        let _ = writeln!(out, "auth = {}", crate::config::toml_tree::quote(auth));
         if is_app {
-            let _ = writeln!(out, "connected-app = {}", toml_string(&i.name));
+            let _ = writeln!(
+                out,
+                "connected-app = {}",
+                crate::config::toml_tree::quote(&i.name)
+            );
         }
         let sets: Vec<String> = i
             .preauthorizes
@@ -415,17 +401,33 @@ pub fn draft_register(items: &[Item]) -> String {
             .filter(|(k, _)| *k != "Profile")
             .map(|(_, n)| n.to_string())
             .collect();
-        let _ = writeln!(out, "permission-sets = {}", toml_list(&sets));
+        let _ = writeln!(
+            out,
+            "permission-sets = {}",
+            crate::config::toml_tree::quote_list(&sets)
+        );
         if let Some(profile) = i
             .preauthorizes
             .iter()
             .find_map(|p| p.strip_prefix("Profile:"))
         {
-            let _ = writeln!(out, "profile = {}", toml_string(profile));
+            let _ = writeln!(
+                out,
+                "profile = {}",
+                crate::config::toml_tree::quote(profile)
+            );
         }
-        let _ = writeln!(out, "objects = {}", toml_list(&i.objects));
+        let _ = writeln!(
+            out,
+            "objects = {}",
+            crate::config::toml_tree::quote_list(&i.objects)
+        );
         let direction = if is_app { "inbound" } else { "outbound" };
-        let _ = writeln!(out, "direction = {}", toml_string(direction));
+        let _ = writeln!(
+            out,
+            "direction = {}",
+            crate::config::toml_tree::quote(direction)
+        );
         out.push_str("frequency = \"\"         # real-time | scheduled | event-based | manual\nretry = \"\"\nerror-owner = \"\"\nalerts = \"\"\noffboarding = \"\"\n");
         if !i.shared_with.is_empty() {
             let _ = writeln!(

@@ -188,9 +188,62 @@ impl Table {
     }
 }
 
+/// A TOML basic string holding `s`: quotes, backslashes and every control character escaped
+/// (what sfpolicy writes into `integrations.toml` and `sfpolicy.toml`).
+pub fn quote(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML array of basic strings.
+pub fn quote_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_strings_read_back_as_written() {
+        let values = [
+            "plain".to_string(),
+            "quote \" and back\\slash".to_string(),
+            "tab\tnew\nline\u{7f}\u{9b}\u{1b}[31m".to_string(),
+        ];
+        let text = format!("a = {}\nb = {}\n", quote(&values[2]), quote_list(&values));
+        let root = parse(&text).unwrap();
+        let top = root.as_table("t").unwrap();
+        assert_eq!(top.get("a").unwrap().node.as_str("a").unwrap(), values[2]);
+        let list: Vec<String> = top
+            .get("b")
+            .unwrap()
+            .node
+            .as_str_list("b")
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(list, values);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+    }
 
     #[test]
     fn keeps_key_and_value_spans() {

@@ -14,6 +14,7 @@
 //! overwrites a file, and says what it wrote and what a person must still do.
 
 use crate::analysis::Analysis;
+use crate::config::toml_tree::{quote, quote_list};
 use crate::diag::ToolError;
 use crate::model::Kind;
 use crate::pipeline;
@@ -227,30 +228,6 @@ fn xml(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// A TOML basic string.
-fn toml_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn toml_list(items: &[String]) -> String {
-    let items: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
-    format!("[{}]", items.join(", "))
 }
 
 /// What the scaffold will write and say, decided before anything is written.
@@ -1061,17 +1038,17 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
         Some(e) => {
             let mut changes = Vec::new();
             if let Some(old) = &f.replaces_user {
-                changes.push(format!("user = {} (was {old})", toml_str(&f.user)));
+                changes.push(format!("user = {} (was {old})", quote(&f.user)));
             }
             let named = e.list("permission-sets");
             if !named.iter().any(|(n, _)| n.eq_ignore_ascii_case(&ps_name)) {
                 changes.push(format!(
                     "permission-sets = {}",
-                    toml_list(std::slice::from_ref(&ps_name))
+                    quote_list(std::slice::from_ref(&ps_name))
                 ));
             }
             if e.license() == "shared" || f.replaces_user.is_some() {
-                changes.push(format!("license = {}", toml_str(&licence)));
+                changes.push(format!("license = {}", quote(&licence)));
             }
             // Facts given on the command line that the entry lacks or says otherwise.
             for (key, value) in [
@@ -1086,7 +1063,7 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             ] {
                 if let Some(v) = value {
                     if e.text(key) != Some(v.as_str()) {
-                        changes.push(format!("{key} = {}", toml_str(v)));
+                        changes.push(format!("{key} = {}", quote(v)));
                     }
                 }
             }
@@ -1124,8 +1101,8 @@ fn write(a: &Analysis, root: &Path, args: &Args, f: Facts) -> Result<String, Too
             "# {} needs broad access to {}: written by sfpolicy scaffold, reviewed when it expires.\n[[waivers]]\nrule = \"integration-object-broad\"\npath = {}\nreason = {}\nexpires = \"{expires}\"\n",
             f.system,
             broad.iter().map(|o| o.object.as_str()).collect::<Vec<_>>().join(", "),
-            toml_str(&ps_rel.to_string_lossy().replace('\\', "/")),
-            toml_str(reason.trim()),
+            quote(&ps_rel.to_string_lossy().replace('\\', "/")),
+            quote(reason.trim()),
         );
         let config_rel = PathBuf::from("sfpolicy.toml");
         w.append(&config_rel, &text, |t| {
@@ -1177,54 +1154,54 @@ fn register_entry(
     let mut kv = |k: &str, v: String| {
         let _ = writeln!(t, "{k} = {v}");
     };
-    kv("system", toml_str(&f.system));
-    kv("user", toml_str(&f.user));
-    kv("owner", toml_str(&f.owner));
-    kv("support-contact", toml_str(&f.contact));
+    kv("system", quote(&f.system));
+    kv("user", quote(&f.user));
+    kv("owner", quote(&f.owner));
+    kv("support-contact", quote(&f.contact));
     kv(
         "auth",
-        toml_str(if app.is_some() {
+        quote(if app.is_some() {
             "oauth-client-credentials"
         } else {
             "named-credential"
         }),
     );
     if let Some(app) = app {
-        kv("connected-app", toml_str(app));
+        kv("connected-app", quote(app));
     }
-    kv("permission-sets", toml_list(&[ps_name.to_string()]));
+    kv("permission-sets", quote_list(&[ps_name.to_string()]));
     kv(
         "profile",
-        toml_str(if licence == "full" {
+        quote(if licence == "full" {
             FULL_LICENCE_PROFILE
         } else {
             INTEGRATION_PROFILE
         }),
     );
     let objects: Vec<String> = f.objects.iter().map(|o| o.object.clone()).collect();
-    kv("objects", toml_list(&objects));
-    kv("direction", toml_str(&f.direction));
-    kv("frequency", toml_str(&f.frequency));
+    kv("objects", quote_list(&objects));
+    kv("direction", quote(&f.direction));
+    kv("frequency", quote(&f.frequency));
     if let Some(v) = &f.api_volume {
-        kv("api-volume", toml_str(v));
+        kv("api-volume", quote(v));
     }
-    kv("retry", toml_str(&f.retry));
-    kv("error-owner", toml_str(&f.error_owner));
-    kv("alerts", toml_str(&f.alerts));
+    kv("retry", quote(&f.retry));
+    kv("error-owner", quote(&f.error_owner));
+    kv("alerts", quote(&f.alerts));
     kv(
         "offboarding",
-        toml_str(&format!(
+        quote(&format!(
             "Revoke the {} connected app, deactivate {}, remove {ps_name}",
             app.unwrap_or(&f.system),
             f.user
         )),
     );
-    kv("license", toml_str(licence));
+    kv("license", quote(licence));
     if !bypasses.is_empty() {
         let list: Vec<String> = bypasses.iter().map(|(n, b)| format!("{b} ({n})")).collect();
         kv(
             "notes",
-            toml_str(&format!("Documented bypasses: {}", list.join(", "))),
+            quote(&format!("Documented bypasses: {}", list.join(", "))),
         );
     }
     t
