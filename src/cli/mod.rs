@@ -505,17 +505,32 @@ fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
     }
 }
 
-fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
+/// The analysis of the project at `path` (default "."), its warnings said: what `inventory` and
+/// `plan` read (no policies run).
+fn analyze_project(
+    path: Option<&PathBuf>,
+    config: Option<&PathBuf>,
+    no_forceignore: bool,
+) -> Result<std::sync::Arc<crate::analysis::Analysis>, ToolError> {
     let options = pipeline::Options {
-        paths: vec![args.path.clone().unwrap_or_else(|| PathBuf::from("."))],
-        config: args.config.clone(),
-        no_forceignore: args.no_forceignore,
+        paths: vec![path.cloned().unwrap_or_else(|| PathBuf::from("."))],
+        config: config.cloned(),
+        no_forceignore,
         ..pipeline::Options::default()
     };
     let (analysis, warnings) = pipeline::analyze(&options)?;
     for w in &warnings {
         note(&format!("warning: {w}"));
     }
+    Ok(analysis)
+}
+
+fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
+    let analysis = analyze_project(
+        args.path.as_ref(),
+        args.config.as_ref(),
+        args.no_forceignore,
+    )?;
     let style = match args.format {
         Format::Human => crate::source::PathStyle::Human,
         _ => crate::source::PathStyle::Repository,
@@ -546,16 +561,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode, ToolError> {
 }
 
 fn plan(args: PlanArgs) -> Result<ExitCode, ToolError> {
-    let options = pipeline::Options {
-        paths: vec![args.path.clone().unwrap_or_else(|| PathBuf::from("."))],
-        config: args.config.clone(),
-        no_forceignore: args.no_forceignore,
-        ..pipeline::Options::default()
-    };
-    let (analysis, warnings) = pipeline::analyze(&options)?;
-    for w in &warnings {
-        note(&format!("warning: {w}"));
-    }
+    let analysis = analyze_project(
+        args.path.as_ref(),
+        args.config.as_ref(),
+        args.no_forceignore,
+    )?;
     let style = match args.format {
         PlanFormat::Human => crate::source::PathStyle::Human,
         _ => crate::source::PathStyle::Repository,
