@@ -292,7 +292,32 @@ fn push_unique(out: &mut Vec<Arc<Component>>, c: &Arc<Component>) {
     }
 }
 
+/// The element of `list` that `matches`, pushed from `make` when there is none.
+pub(crate) fn find_or_push<T>(
+    list: &mut Vec<T>,
+    matches: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> &mut T {
+    let i = match list.iter().position(matches) {
+        Some(i) => i,
+        None => {
+            list.push(make());
+            list.len() - 1
+        }
+    };
+    &mut list[i]
+}
+
 impl Member {
+    /// The member for `system` in `members` (systems compare without case), added when new.
+    fn of<'m>(members: &'m mut Vec<Member>, system: &str) -> &'m mut Member {
+        find_or_push(
+            members,
+            |m| m.system.eq_ignore_ascii_case(system),
+            || Member::new(system),
+        )
+    }
+
     fn new(system: &str) -> Member {
         Member {
             system: system.to_string(),
@@ -369,25 +394,13 @@ fn shared_users(ctx: &Ctx) -> Vec<Shared> {
     let mut users: Vec<(String, Vec<Member>)> = Vec::new();
     for r in &a.run_as {
         let key = r.username.to_lowercase();
-        let i = match users.iter().position(|(u, _)| u.to_lowercase() == key) {
-            Some(i) => i,
-            None => {
-                users.push((r.username.clone(), Vec::new()));
-                users.len() - 1
-            }
-        };
-        let members = &mut users[i].1;
-        let m = match members
-            .iter()
-            .position(|m| m.system.eq_ignore_ascii_case(&r.system))
-        {
-            Some(m) => m,
-            None => {
-                members.push(Member::new(&r.system));
-                members.len() - 1
-            }
-        };
-        let member = &mut members[m];
+        let members = &mut find_or_push(
+            &mut users,
+            |(u, _)| u.to_lowercase() == key,
+            || (r.username.clone(), Vec::new()),
+        )
+        .1;
+        let member = Member::of(members, &r.system);
         match &r.source {
             RunAsSource::Register(index) => member.add_entry(ctx, *index),
             RunAsSource::App(app) => member.add_app(ctx, app, Some(&r.loc)),
@@ -433,25 +446,13 @@ fn shared_components(ctx: &Ctx) -> Vec<Shared> {
         if !a.customer_owned(c) {
             return;
         }
-        let i = match by_component.iter().position(|(x, _)| x.id == c.id) {
-            Some(i) => i,
-            None => {
-                by_component.push((c.clone(), Vec::new()));
-                by_component.len() - 1
-            }
-        };
-        let members = &mut by_component[i].1;
-        let m = match members
-            .iter()
-            .position(|m| m.system.eq_ignore_ascii_case(system))
-        {
-            Some(m) => m,
-            None => {
-                members.push(Member::new(system));
-                members.len() - 1
-            }
-        };
-        f(&mut members[m]);
+        let members = &mut find_or_push(
+            &mut by_component,
+            |(x, _)| x.id == c.id,
+            || (c.clone(), Vec::new()),
+        )
+        .1;
+        f(Member::of(members, system));
     };
     if let Some(r) = &a.register {
         for (index, entry) in r.register.entries.iter().enumerate() {

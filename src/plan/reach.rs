@@ -63,17 +63,11 @@ pub(crate) fn of(
 ) -> Reach {
     let mut objects: Vec<(String, [bool; 6], Vec<String>)> = Vec::new();
     let mut merge = |object: &str, flags: &[bool; 6], via: &str| {
-        let i = match objects
-            .iter()
-            .position(|(o, _, _)| o.eq_ignore_ascii_case(object))
-        {
-            Some(i) => i,
-            None => {
-                objects.push((object.to_string(), [false; 6], Vec::new()));
-                objects.len() - 1
-            }
-        };
-        let entry = &mut objects[i];
+        let entry = super::find_or_push(
+            &mut objects,
+            |(o, _, _)| o.eq_ignore_ascii_case(object),
+            || (object.to_string(), [false; 6], Vec::new()),
+        );
         for (have, add) in entry.1.iter_mut().zip(flags) {
             *have |= *add;
         }
