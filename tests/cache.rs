@@ -2,7 +2,10 @@
 //! repositories, with files added, deleted, edited and restored between runs, a config change and
 //! another format, every cached run equals a run without the cache, and repeat runs are hits.
 
+mod common;
+
 use assert_cmd::Command;
+use common::copy_dir;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -14,19 +17,6 @@ const REPOS: &[&str] = &[
     "Exygy__sf-dahlia-salesforce",
     "SFDO-Community__Summit-Events-App",
 ];
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let t = e.file_type().unwrap();
-        let dest = to.join(e.file_name());
-        if t.is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else if t.is_file() {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 #[derive(Debug, PartialEq)]
 struct Run {

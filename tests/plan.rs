@@ -1,6 +1,8 @@
 //! `sfpolicy plan` on the example org and on small projects: the shared identities, their
 //! systems and ranks, the licence count and the steps with their files.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
@@ -193,9 +195,7 @@ fn markdown_and_human_carry_the_same_plan() {
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    common::write(dir.join(rel), text);
 }
 
 const SFDX: &str = r#"{"packageDirectories":[{"path":"force-app","default":true}]}"#;

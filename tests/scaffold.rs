@@ -3,6 +3,8 @@
 //! with one shared user comes out of a scaffold round trip without `integration-user-shared`
 //! and without any new finding.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -17,9 +19,7 @@ fn sfpolicy() -> Command {
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    common::write(dir.join(rel), text);
 }
 
 fn read(dir: &Path, rel: &str) -> String {
@@ -212,12 +212,7 @@ fn access_is_exactly_what_was_asked() {
     ]);
     assert!(scaffold(dir.path(), &args).status.success());
     let ps = read(dir.path(), PS);
-    let block = |object: &str| {
-        let at = ps.find(&format!("<object>{object}</object>")).unwrap();
-        let start = ps[..at].rfind("<objectPermissions>").unwrap();
-        let end = at + ps[at..].find("</objectPermissions>").unwrap();
-        ps[start..end].to_string()
-    };
+    let block = |object: &str| object_block(&ps, object);
     let lead = block("Lead");
     assert!(lead.contains("<allowCreate>true</allowCreate>"), "{lead}");
     assert!(lead.contains("<allowEdit>false</allowEdit>"), "{lead}");
@@ -516,6 +511,21 @@ fn round_trip_splits_a_shared_user_without_new_findings() {
     );
 }
 
+/// `args` with its `--user` given another value.
+fn with_user<'a>(mut args: Vec<&'a str>, user: &'a str) -> Vec<&'a str> {
+    let i = args.iter().position(|a| *a == "--user").unwrap() + 1;
+    args[i] = user;
+    args
+}
+
+/// The `<objectPermissions>` block of `object` in a permission set's text.
+fn object_block(ps: &str, object: &str) -> String {
+    let at = ps.find(&format!("<object>{object}</object>")).unwrap();
+    let start = ps[..at].rfind("<objectPermissions>").unwrap();
+    let end = at + ps[at..].find("</objectPermissions>").unwrap();
+    ps[start..end].to_string()
+}
+
 fn base_args<'a>(system: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![system];
     args.extend(CONTACTS);
@@ -532,9 +542,10 @@ fn names_that_collide_or_cannot_be_api_names_are_refused() {
         .status
         .success());
     // "Foo.Bar" would get Foo_Bar_Integration too: that is Foo/Bar's identity.
-    let mut args = base_args("Foo.Bar", &["--objects", "Lead"]);
-    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
-    args.extend(["--user", "int_foodot@acme.com"]);
+    let args = with_user(
+        base_args("Foo.Bar", &["--objects", "Lead"]),
+        "int_foodot@acme.com",
+    );
     let out = scaffold(d, &args);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -547,9 +558,10 @@ fn names_that_collide_or_cannot_be_api_names_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("one user per system"));
     // With a name and a user of its own it is fine.
-    let mut args = base_args("Foo.Bar", &["--objects", "Lead", "--name", "FooDot"]);
-    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
-    args.extend(["--user", "int_foodot@acme.com"]);
+    let args = with_user(
+        base_args("Foo.Bar", &["--objects", "Lead", "--name", "FooDot"]),
+        "int_foodot@acme.com",
+    );
     let out = scaffold(d, &args);
     assert!(
         out.status.success(),
@@ -565,9 +577,10 @@ fn names_that_collide_or_cannot_be_api_names_are_refused() {
         "Zoom Маркето".to_string(),
         "x".repeat(60),
     ] {
-        let mut args = base_args(&system, &["--objects", "Lead"]);
-        args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
-        args.extend(["--user", "int_other@acme.com"]);
+        let args = with_user(
+            base_args(&system, &["--objects", "Lead"]),
+            "int_other@acme.com",
+        );
         let out = scaffold(d, &args);
         assert_eq!(out.status.code(), Some(2), "{system}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("--name"));
@@ -578,9 +591,10 @@ fn names_that_collide_or_cannot_be_api_names_are_refused() {
         "force-app/main/default/permissionsets/Zeta_Integration.permissionset-meta.xml",
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>Zeta integration access</label>\n</PermissionSet>\n",
     );
-    let mut args = base_args("Zeta", &["--objects", "Lead"]);
-    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
-    args.extend(["--user", "int_zeta@acme.com"]);
+    let args = with_user(
+        base_args("Zeta", &["--objects", "Lead"]),
+        "int_zeta@acme.com",
+    );
     let out = scaffold(d, &args);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in the project"));
@@ -602,8 +616,6 @@ fn nothing_is_written_when_any_part_fails() {
         .position(|a| *a == "support@talkdesk.com")
         .unwrap();
     args[i] = "the vendor";
-    args.retain(|a| *a != "--user" && *a != "int_talkdesk@acme.com");
-    args.extend(["--user", "int_talkdesk@acme.com"]);
     let out = scaffold(dir.path(), &args);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--contact-email"));
@@ -685,11 +697,7 @@ fn from_register_grants_what_the_identity_grants_today_never_more() {
         d,
         "force-app/main/default/permissionsets/Snowflake_Integration.permissionset-meta.xml",
     );
-    let block = |object: &str| {
-        let at = ps.find(&format!("<object>{object}</object>")).unwrap();
-        let start = ps[..at].rfind("<objectPermissions>").unwrap();
-        ps[start..at].to_string()
-    };
+    let block = |object: &str| object_block(&ps, object);
     assert!(
         block("Case").contains("<allowEdit>false</allowEdit>"),
         "{ps}"
