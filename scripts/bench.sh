@@ -12,14 +12,21 @@ cargo build --release --quiet
 
 bin=target/release/sfpolicy
 runs=21
-times=()
-for _ in $(seq $runs); do
-    start=$(date +%s%N)
-    "$bin" check --no-forceignore --format json "$small" > /dev/null || true
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
+
+# Median wall time, in microseconds, of $runs runs of the command (its exit status ignored: a
+# check with findings exits 1).
+median_us() {
+    local times=() start end
+    for _ in $(seq $runs); do
+        start=$(date +%s%N)
+        "$@" > /dev/null || true
+        end=$(date +%s%N)
+        times+=($(( (end - start) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p"
+}
+
+median=$(median_us "$bin" check --no-forceignore --format json "$small")
 printf 'small repo      %s\n' "$small"
 printf 'small check     %d.%03d ms wall, median of %d runs of the binary (target <= 20 ms)\n' \
     $(( median / 1000 )) $(( median % 1000 )) "$runs"
@@ -41,28 +48,14 @@ rm -rf "$tmp/large"
 
 scripts/gen-large-org --files 4000 --out "$tmp/org4k" > /dev/null 2>&1
 "$bin" check --format json "$tmp/org4k" > /dev/null || true   # warm the page cache
-times=()
-for _ in $(seq $runs); do
-    start=$(date +%s%N)
-    "$bin" check --format json "$tmp/org4k" > /dev/null || true
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
+median=$(median_us "$bin" check --format json "$tmp/org4k")
 printf 'repeat run      4,000-file org: %d.%03d ms wall, median of %d runs (target < 200 ms)\n' \
     $(( median / 1000 )) $(( median % 1000 )) "$runs"
 
 # The same repeat run with --cache (issue 14: a whole-run cache keyed by every input's content):
 # the first run stores, the next ones replay.
 "$bin" check --format json --cache "$tmp/cache" "$tmp/org4k" > /dev/null || true
-times=()
-for _ in $(seq $runs); do
-    start=$(date +%s%N)
-    "$bin" check --format json --cache "$tmp/cache" "$tmp/org4k" > /dev/null || true
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( runs / 2 + 1 ))p")
+median=$(median_us "$bin" check --format json --cache "$tmp/cache" "$tmp/org4k")
 printf 'repeat, cached  4,000-file org with --cache: %d.%03d ms wall, median of %d runs\n' \
     $(( median / 1000 )) $(( median % 1000 )) "$runs"
 
