@@ -1,8 +1,9 @@
 //! Streaming XML → compact arena document.
 //!
-//! A node is 12 bytes: its name, its leaf text, and how far back its parent and how far ahead its
-//! next sibling are (nodes are in document order, so a first child is the next node; the rare
-//! link too long for 16 bits is kept aside). Byte spans are not kept by default: a
+//! A node is 8 bytes: its name, how far back its parent is, and either how far ahead its next
+//! sibling is (an element with children) or its value (a leaf). Nodes are in document order, so
+//! a first child is the next node, and a leaf's next sibling, when it has one, is the next node
+//! too; the rare parent too far back for 16 bits is kept aside. Byte spans are not kept by default: a
 //! document read from a file keeps the file's path, length and content hash, and re-reads and
 //! re-parses it (verified) the first time a finding needs a position in it, so any finding still
 //! maps back to a line and column while the run holds less than the bytes it read. The builder is a loop over quick-xml events with an explicit stack: nesting depth costs
@@ -20,24 +21,23 @@ pub type NodeId = u32;
 const NONE: NodeId = u32::MAX;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Node {
+    /// Name id (in `Document::names`), with `LEAF` set for an element without child elements.
     name: u16,
-    /// Length of the leaf text in `Document::text`; `LONG_TEXT` when it does not fit (the length
-    /// is then in `Document::long_text`).
-    text_len: u16,
     /// `node - parent`; 0 for the root, `TO_ROOT` for a child of the root, `FAR` when it does
-    /// not fit (then in `Document::far_links`).
+    /// not fit (then in `Document::far_parents`).
     parent_back: u16,
-    /// `next_sibling - node`; 0 for none, `FAR` when it does not fit.
-    next_ahead: u16,
-    /// Decoded text of a leaf element: where it starts in `Document::text`.
-    text_start: u32,
+    /// An element with children: `next_sibling - node`, 0 for none. A leaf: its value, 0 for
+    /// empty, `POOLED | id` for a value in the run's `TextPool`, else `i + 1` for
+    /// `Document::values[i]`.
+    data: u32,
 }
 
-const LONG_TEXT: u16 = u16::MAX;
-/// `text_len` of a leaf whose value is in the run's `TextPool` (`text_start` is its id).
-const POOLED: u16 = u16::MAX - 1;
+/// Set in `Node::name` for a leaf (no child element).
+const LEAF: u16 = 1 << 15;
+/// Set in a leaf's `Node::data` when its value is in the run's pool.
+const POOLED: u32 = 1 << 31;
 const FAR: u16 = u16::MAX;
 const TO_ROOT: u16 = u16::MAX - 1;
 
@@ -238,9 +238,10 @@ pub struct Document {
     /// rather than a map of boxed strings.
     names: Names,
     text: String,
-    long_text: FxHashMap<NodeId, u32>,
-    /// Links too long for a node: (node, false) → parent, (node, true) → next sibling.
-    far_links: FxHashMap<(NodeId, bool), NodeId>,
+    /// Leaf values held in `text`: (start, length), each distinct short value once.
+    values: Box<[(u32, u32)]>,
+    /// Parents too far back for a node's 16 bits.
+    far_parents: FxHashMap<NodeId, NodeId>,
     /// API name of the component the file defines (the root's key in anchors).
     root_name: Box<str>,
     /// The root's first child of each name (by name id; `NONE` when the root has none): a
@@ -293,7 +294,9 @@ struct Builder {
     base: usize,
     /// Positions, when this parse records them.
     positions: Option<Positions>,
-    /// Short leaf values already in `doc.text` (`true`, `false`, `Read`...): stored once.
+    /// `Document::values`, while parsing.
+    values: Vec<(u32, u32)>,
+    /// Short leaf values already in `values` (`true`, `false`, `Read`...): stored once.
     short: FxHashMap<Box<str>, u32>,
     /// Plain leaf values up to `POOL_MAX` go to the run's pool: `Some` when parsing for the
     /// run, `None` with `pooled` set when re-parsing only for positions (the text laid out the
@@ -322,10 +325,10 @@ impl Builder {
         }
         let id = u16::try_from(self.name_list.len())
             .ok()
-            .filter(|&id| id < u16::MAX)
+            .filter(|&id| id < LEAF)
             .ok_or_else(|| {
                 err(
-                    "more than 65,534 distinct element names in one file",
+                    "more than 32,768 distinct element names in one file",
                     offset,
                 )
             })?;
@@ -370,17 +373,15 @@ impl Builder {
             match u16::try_from(id - parent) {
                 Ok(d) if d < TO_ROOT => d,
                 _ => {
-                    self.doc.far_links.insert((id, false), parent);
+                    self.doc.far_parents.insert(id, parent);
                     FAR
                 }
             }
         };
         self.doc.nodes.push(Node {
             name,
-            text_len: 0,
             parent_back,
-            next_ahead: 0,
-            text_start: 0,
+            data: 0,
         });
         if let Some(p) = &mut self.positions {
             p.spans.push(Span {
@@ -397,14 +398,11 @@ impl Builder {
             open.has_text = false;
             open.plain = true;
             if open.last_child != NONE {
-                let last = open.last_child;
-                self.doc.nodes[last as usize].next_ahead = match u16::try_from(id - last) {
-                    Ok(d) if d < FAR => d,
-                    _ => {
-                        self.doc.far_links.insert((last, true), id);
-                        FAR
-                    }
-                };
+                // A leaf's next sibling is implied (the next node); its `data` is its value.
+                let last = &mut self.doc.nodes[open.last_child as usize];
+                if last.name & LEAF == 0 {
+                    last.data = id - open.last_child;
+                }
             }
             open.last_child = id;
         }
@@ -438,7 +436,8 @@ impl Builder {
             span.text_raw = open.text_raw;
         }
         if open.last_child == NONE {
-            let mut start = open.text_mark;
+            self.doc.nodes[open.node as usize].name |= LEAF;
+            let start = open.text_mark;
             let len = self.doc.text.len() as u32 - open.text_mark;
             // Short values (`true`, `Read`) are shared within the document below: pooling them
             // would have every thread contend for the same few entries.
@@ -448,11 +447,9 @@ impl Builder {
                     Some(pool) => RunPools::intern(pool, value),
                     None => Some(0),
                 };
-                if let Some(id) = id {
+                if let Some(id) = id.filter(|&id| id < POOLED) {
                     self.doc.text.truncate(start as usize);
-                    let node = &mut self.doc.nodes[open.node as usize];
-                    node.text_start = id;
-                    node.text_len = POOLED;
+                    self.doc.nodes[open.node as usize].data = POOLED | id;
                     let text_len = self.doc.text.len() as u32;
                     let breaks_len = self.breaks_len();
                     if let Some(parent) = self.stack.last_mut() {
@@ -462,27 +459,26 @@ impl Builder {
                     return;
                 }
             }
-            if open.plain && len > 0 && len as usize <= SHORT_TEXT {
+            let data = if len == 0 {
+                0
+            } else if open.plain && len as usize <= SHORT_TEXT {
                 let value = &self.doc.text[start as usize..];
                 match self.short.get(value) {
                     Some(&earlier) => {
                         self.doc.text.truncate(start as usize);
-                        start = earlier;
+                        earlier
                     }
                     None => {
-                        self.short.insert(value.into(), start);
+                        let value: Box<str> = value.into();
+                        let data = self.push_value(start, len);
+                        self.short.insert(value, data);
+                        data
                     }
                 }
-            }
-            let node = &mut self.doc.nodes[open.node as usize];
-            node.text_start = start;
-            // `POOLED` and `LONG_TEXT` are markers: a length that reaches them is kept aside.
-            if len >= u32::from(POOLED) {
-                node.text_len = LONG_TEXT;
-                self.doc.long_text.insert(open.node, len);
             } else {
-                node.text_len = len as u16;
-            }
+                self.push_value(start, len)
+            };
+            self.doc.nodes[open.node as usize].data = data;
         } else {
             self.doc.text.truncate(open.text_mark as usize);
             if let Some(p) = &mut self.positions {
@@ -495,6 +491,13 @@ impl Builder {
             parent.text_mark = text_len;
             parent.breaks_mark = breaks_len;
         }
+    }
+
+    /// A new entry in `Document::values`: what a leaf's `data` says for it.
+    fn push_value(&mut self, start: u32, len: u32) -> u32 {
+        self.values.push((start, len));
+        // Fewer values than bytes, and a file is under 4 GiB: below `POOLED` (checked at parse).
+        self.values.len() as u32
     }
 
     /// Append decoded text that came from raw offset `raw`; `plain` when it is literal text (not
@@ -624,6 +627,7 @@ impl Document {
                 spans: Vec::with_capacity(bytes.len() / 40 + 8),
                 breaks: Vec::new(),
             }),
+            values: Vec::new(),
             short: FxHashMap::default(),
             pool,
             pooled,
@@ -648,6 +652,7 @@ impl Document {
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
+                    builder.doc.nodes[node as usize].name |= LEAF;
                     if let Some(p) = &mut builder.positions {
                         p.spans[node as usize].end = after as u32;
                     }
@@ -711,7 +716,7 @@ impl Document {
             return Err(err(
                 format!(
                     "element <{}> is never closed (the file ends first)",
-                    builder.name_list[node.name as usize]
+                    builder.name_list[(node.name & !LEAF) as usize]
                 ),
                 open.start as usize,
             ));
@@ -720,6 +725,7 @@ impl Document {
             return Err(err("no root element", builder.base));
         }
         let mut doc = builder.doc;
+        doc.values = builder.values.into_boxed_slice();
         doc.names = Names::build(&builder.name_list);
         doc.root_first = builder.root_first.into_boxed_slice();
         // The documents stay for the whole run: exact sizes, and the scratch goes back.
@@ -774,7 +780,11 @@ impl Document {
         (
             self.nodes.capacity() * std::mem::size_of::<Node>(),
             self.text.capacity(),
-            names + self.root_first.len() * 4 + self.far_links.capacity() * 16 + positions,
+            names
+                + self.root_first.len() * 4
+                + self.values.len() * 8
+                + self.far_parents.capacity() * 8
+                + positions,
         )
     }
 
@@ -785,11 +795,25 @@ impl Document {
     }
 
     fn text_len(&self, node: NodeId) -> usize {
-        let n = &self.nodes[node as usize];
-        match n.text_len {
-            LONG_TEXT => self.long_text.get(&node).copied().unwrap_or(0) as usize,
-            POOLED => self.text(node).len(),
-            len => len as usize,
+        self.text(node).len()
+    }
+
+    fn is_leaf(&self, node: NodeId) -> bool {
+        self.nodes[node as usize].name & LEAF != 0
+    }
+
+    /// Where a leaf's value is in `text` (start, length); `None` for a pooled value.
+    fn local_value(&self, node: NodeId) -> Option<(usize, usize)> {
+        let n = self.nodes[node as usize];
+        if n.name & LEAF == 0 || n.data & POOLED != 0 {
+            return None;
+        }
+        match n.data {
+            0 => Some((0, 0)),
+            i => self
+                .values
+                .get(i as usize - 1)
+                .map(|&(start, len)| (start as usize, len as usize)),
         }
     }
 
@@ -821,17 +845,19 @@ impl Document {
 
     /// Local name of the element (namespace prefix removed).
     pub fn name(&self, node: NodeId) -> &str {
-        self.names.get(self.nodes[node as usize].name)
+        self.names.get(self.nodes[node as usize].name & !LEAF)
     }
 
     /// Decoded text of a leaf element ("" for elements with children).
     pub fn text(&self, node: NodeId) -> &str {
-        let n = &self.nodes[node as usize];
-        if n.text_len == POOLED {
-            return self.pool.as_ref().map_or("", |p| p.get(n.text_start));
+        let n = self.nodes[node as usize];
+        if n.name & LEAF != 0 && n.data & POOLED != 0 {
+            return self.pool.as_ref().map_or("", |p| p.get(n.data & !POOLED));
         }
-        let start = n.text_start as usize;
-        &self.text[start..start + self.text_len(node)]
+        match self.local_value(node) {
+            Some((start, len)) => &self.text[start..start + len],
+            None => "",
+        }
     }
 
     /// Byte span of the whole element in the file.
@@ -844,31 +870,40 @@ impl Document {
         match self.nodes[node as usize].parent_back {
             0 => None,
             TO_ROOT => Some(0),
-            FAR => self.far_links.get(&(node, false)).copied(),
+            FAR => self.far_parents.get(&node).copied(),
             d => Some(node - NodeId::from(d)),
         }
     }
 
     fn next_sibling(&self, node: NodeId) -> Option<NodeId> {
-        match self.nodes[node as usize].next_ahead {
-            0 => None,
-            FAR => self.far_links.get(&(node, true)).copied(),
-            d => Some(node + NodeId::from(d)),
+        self.next_sibling_in(node, self.parent(node))
+    }
+
+    /// The next sibling of `node`, whose parent is `parent`.
+    fn next_sibling_in(&self, node: NodeId, parent: Option<NodeId>) -> Option<NodeId> {
+        let n = self.nodes[node as usize];
+        if n.name & LEAF == 0 {
+            return (n.data != 0).then(|| node + n.data);
         }
+        // A leaf has no descendants: the next node is its next sibling, or an ancestor's.
+        let next = node + 1;
+        ((next as usize) < self.nodes.len() && parent.is_some() && self.parent(next) == parent)
+            .then_some(next)
     }
 
     /// Nodes are in document order: an element's first child is the node after it.
     fn first_child(&self, node: NodeId) -> NodeId {
-        let next = node as usize + 1;
-        match self.nodes.get(next) {
-            Some(_) if self.parent(next as NodeId) == Some(node) => next as NodeId,
-            _ => NONE,
+        if self.is_leaf(node) {
+            NONE
+        } else {
+            node + 1
         }
     }
 
     pub fn children(&self, node: NodeId) -> Children<'_> {
         Children {
             doc: self,
+            parent: node,
             next: self.first_child(node),
         }
     }
@@ -883,10 +918,11 @@ impl Document {
             Some(_) => self.children(node),
             None => Children {
                 doc: self,
+                parent: node,
                 next: NONE,
             },
         };
-        children.filter(move |&c| Some(self.nodes[c as usize].name) == id)
+        children.filter(move |&c| Some(self.nodes[c as usize].name & !LEAF) == id)
     }
 
     pub fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {
@@ -931,12 +967,14 @@ impl Document {
             return 0;
         };
         let span = p.spans.get(node as usize).copied().unwrap_or_default();
-        if self.nodes[node as usize].text_len == POOLED {
+        let Some((node_start, len)) = self.local_value(node) else {
             // A pooled value is one plain piece: no entity, no break.
             return span.text_raw as usize + offset.min(self.text_len(node).saturating_sub(1));
+        };
+        if len == 0 {
+            return span.text_raw as usize;
         }
-        let node_start = self.nodes[node as usize].text_start as usize;
-        let node_end = node_start + self.text_len(node);
+        let node_end = node_start + len;
         let decoded = (node_start + offset)
             .min(node_end.saturating_sub(1))
             .max(node_start);
@@ -1055,6 +1093,7 @@ impl Document {
 
 pub struct Children<'a> {
     doc: &'a Document,
+    parent: NodeId,
     next: NodeId,
 }
 
@@ -1065,7 +1104,10 @@ impl Iterator for Children<'_> {
             return None;
         }
         let cur = self.next;
-        self.next = self.doc.next_sibling(cur).unwrap_or(NONE);
+        self.next = self
+            .doc
+            .next_sibling_in(cur, Some(self.parent))
+            .unwrap_or(NONE);
         Some(cur)
     }
 }
@@ -1407,5 +1449,100 @@ mod tests {
         }
         let doc = parse(&src);
         assert_eq!(doc.len(), depth);
+    }
+
+    /// The tree a document answers (children, parent, text) against one built by hand from the
+    /// same nesting: leaves next to elements with children, empty elements, a leaf whose next
+    /// node is an ancestor's sibling, and parents and siblings more than 65,535 nodes away.
+    #[test]
+    fn links_and_leaf_values_match_the_nesting() {
+        // (name, text, children) written out, and the expected (parent, children, text) per node.
+        enum T {
+            Leaf(&'static str, String),
+            El(&'static str, Vec<T>),
+        }
+        fn write(t: &T, out: &mut String) {
+            match t {
+                T::Leaf(n, v) if v.is_empty() => out.push_str(&format!("<{n}/>")),
+                T::Leaf(n, v) => out.push_str(&format!("<{n}>{v}</{n}>")),
+                T::El(n, kids) => {
+                    out.push_str(&format!("<{n}>\n  "));
+                    for k in kids {
+                        write(k, out);
+                    }
+                    out.push_str(&format!("</{n}>"));
+                }
+            }
+        }
+        fn expect(
+            t: &T,
+            parent: Option<NodeId>,
+            nodes: &mut Vec<(Option<NodeId>, Vec<NodeId>, String)>,
+        ) -> NodeId {
+            let id = nodes.len() as NodeId;
+            match t {
+                T::Leaf(_, v) => nodes.push((parent, vec![], v.clone())),
+                T::El(_, kids) => {
+                    nodes.push((parent, vec![], String::new()));
+                    for k in kids {
+                        let child = expect(k, Some(id), nodes);
+                        nodes[id as usize].1.push(child);
+                    }
+                }
+            }
+            id
+        }
+        let block = |i: usize| {
+            T::El(
+                "fieldPermissions",
+                vec![
+                    T::Leaf("editable", "true".into()),
+                    T::Leaf("field", format!("Account.Field_{i}__c")),
+                    T::Leaf("hidden", String::new()),
+                ],
+            )
+        };
+        let many: Vec<T> = (0..30_000).map(block).collect();
+        let tree = T::El(
+            "Profile",
+            vec![
+                T::Leaf("custom", "true".into()),
+                T::El("big", many),
+                T::Leaf(
+                    "after",
+                    "a leaf 90,000 nodes after its previous sibling".into(),
+                ),
+                T::El(
+                    "nested",
+                    vec![T::El("inner", vec![T::Leaf("x", "1".into())])],
+                ),
+                T::Leaf("empty", String::new()),
+                T::Leaf("last", "true".into()),
+            ],
+        );
+        let mut xml = String::new();
+        write(&tree, &mut xml);
+        let mut nodes = Vec::new();
+        expect(&tree, None, &mut nodes);
+        let doc = parse(&xml);
+        assert_eq!(doc.len(), nodes.len());
+        for (id, (parent, children, text)) in nodes.iter().enumerate() {
+            let id = id as NodeId;
+            assert_eq!(doc.parent(id), *parent, "parent of {id}");
+            assert_eq!(
+                &doc.children(id).collect::<Vec<_>>(),
+                children,
+                "children of {id}"
+            );
+            assert_eq!(doc.has_children(id), !children.is_empty(), "{id}");
+            assert_eq!(doc.text(id), text, "text of {id}");
+        }
+        assert_eq!(
+            doc.child_text(0, "after"),
+            Some("a leaf 90,000 nodes after its previous sibling")
+        );
+        assert_eq!(doc.child_text(0, "last"), Some("true"));
+        // `true` is held once however many leaves say it.
+        assert_eq!(doc.text.matches("true").count(), 1);
     }
 }
