@@ -266,7 +266,7 @@ fn load_org(
         .iter()
         .filter_map(|d| std::fs::canonicalize(d.join("tests")).ok())
         .collect();
-    let project = discover::discover(
+    let mut project = discover::discover(
         root,
         &discover::Options {
             no_forceignore: options.no_forceignore,
@@ -274,9 +274,10 @@ fn load_org(
         },
     );
     timer.lap("discover");
-    let mut org = Org::load(&project);
+    let warnings = std::mem::take(&mut project.warnings);
+    let mut org = Org::load(project);
     let register = Analysis::load_register(&mut org, config)?;
-    Ok((org, register, project.warnings))
+    Ok((org, register, warnings))
 }
 
 /// The analysis alone, without running policies (`sfpolicy inventory`).
@@ -459,7 +460,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     timer.lap("read + parse");
     if timer.0.is_some() {
         let (mut nodes, mut text, mut rest, mut docs) = (0, 0, 0, 0);
+        let (mut pooled, mut pooled_bytes) = (0, 0);
         let mut seen = rustc_hash::FxHashSet::default();
+        let mut pools = rustc_hash::FxHashSet::default();
         for c in &org.components {
             if seen.insert(Arc::as_ptr(&c.doc)) {
                 let (n, t, r) = c.doc.heap_bytes();
@@ -467,6 +470,13 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
                 text += t;
                 rest += r;
                 docs += 1;
+                if let Some(pool) = c.doc.pool() {
+                    if pools.insert(Arc::as_ptr(pool)) {
+                        let (count, bytes) = pool.stats();
+                        pooled += count;
+                        pooled_bytes += bytes;
+                    }
+                }
             }
         }
         let read: u64 = org
@@ -476,12 +486,14 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
             .map(|(_, f)| f.len)
             .sum();
         eprintln!(
-            "timing: {} metadata files, {:.1} MB read; {docs} documents hold {:.1} MB of nodes, {:.1} MB of text, {:.1} MB else",
+            "timing: {} metadata files, {:.1} MB read; {docs} documents hold {:.1} MB of nodes, {:.1} MB of text, {:.1} MB else; {} pools hold {pooled} values, {:.1} MB",
             org.sources.metadata_file_count(),
             read as f64 / 1e6,
             nodes as f64 / 1e6,
             text as f64 / 1e6,
-            rest as f64 / 1e6
+            rest as f64 / 1e6,
+            pools.len(),
+            pooled_bytes as f64 / 1e6
         );
     }
     let files_checked = org.sources.metadata_file_count();

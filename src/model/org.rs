@@ -202,7 +202,8 @@ pub struct Org {
     pub invalid: Vec<InvalidFile>,
     pub unread: Vec<UnreadFile>,
     by_kind: FxHashMap<Kind, Vec<usize>>,
-    by_file: FxHashMap<FileId, Vec<usize>>,
+    /// (file, component) pairs sorted by file: a file's components without a list per file.
+    by_file: Vec<(FileId, usize)>,
     by_name: FxHashMap<(Kind, String), usize>,
     by_label: FxHashMap<(Kind, String), Vec<usize>>,
 }
@@ -224,51 +225,45 @@ fn key(s: &str) -> String {
 }
 
 impl Org {
-    /// Read and parse every discovered file in parallel, then index the components.
-    pub fn load(project: &Project) -> Org {
+    /// Read and parse every discovered file in parallel, then index the components. The
+    /// project's paths move into the org's sources (each file's path is held once).
+    pub fn load(project: Project) -> Org {
         // Documents are put behind their `Arc` here, so the vector of results holds pointers
         // rather than whole documents while every file is read.
         let pools = crate::model::xml::RunPools::new();
-        let parsed: Vec<(SourceFile, Result<Arc<Document>, XmlError>)> = project
-            .files
-            .par_iter()
-            .map(|file| match crate::source::read(&file.path) {
-                Ok(bytes) => {
-                    let source =
-                        SourceFile::from_bytes(file.rel.clone(), file.path.clone(), true, &bytes);
-                    let origin = crate::model::xml::SourceRef {
-                        path: source.path.clone(),
-                        len: source.len,
-                        hash: source.hash(),
-                    };
-                    let doc = Document::parse_file(&bytes, origin, &pools).map(|mut d| {
-                        d.set_root_name(&file.name);
-                        Arc::new(d)
-                    });
-                    (source, doc)
-                }
-                Err(e) => (
-                    SourceFile::unreadable(file.rel.clone(), file.path.clone(), true),
-                    Err(XmlError {
-                        message: format!("cannot read file: {e}"),
-                        offset: 0,
-                    }),
-                ),
+        let Project {
+            root,
+            files,
+            unread,
+            namespace,
+            invalid_project_file,
+            ..
+        } = project;
+        type Parsed = (DiscoveredFile, SourceFile, Result<Arc<Document>, XmlError>);
+        let parsed: Vec<Parsed> = files
+            .into_par_iter()
+            .map(|mut file| {
+                let rel = std::mem::take(&mut file.rel);
+                let path = std::mem::take(&mut file.path);
+                let (source, doc) = Self::read_and_parse(rel, path, &file.name, &pools);
+                (file, source, doc)
             })
             .collect();
         // Parsing is over: the pools keep their values, not the maps that found them.
         rayon::broadcast(|_| crate::model::xml::RunPools::release_thread());
         crate::model::xml::RunPools::release_thread();
         let mut org = Org {
-            root: project.root.clone(),
-            namespace: project.namespace.clone(),
-            sources: SourceDb::new(&project.root),
+            sources: SourceDb::new(&root),
+            root,
+            namespace,
             ..Org::default()
         };
-        let mut pending: Vec<Component> = Vec::new();
+        org.sources
+            .reserve(parsed.len() + unread.len() + usize::from(invalid_project_file.is_some()));
+        let mut pending: Vec<Component> = Vec::with_capacity(parsed.len());
         // Parts of decomposed permission sets, by set name, until their set is known.
         let mut parts: FxHashMap<String, Vec<(Part, String)>> = FxHashMap::default();
-        for (file, (source, result)) in project.files.iter().zip(parsed) {
+        for (file, source, result) in parsed {
             let id = org.sources.add(source);
             let doc = match result {
                 Ok(doc) => doc,
@@ -278,17 +273,61 @@ impl Org {
                 }
             };
             match &file.part {
-                None => org.add_document(id, file, doc, &mut pending),
+                None => org.add_document(id, &file, doc, &mut pending),
                 Some(part) => {
-                    if let Some(p) = org.part(id, file, part, doc) {
+                    if let Some(p) = org.part(id, &file, part, doc) {
                         parts
                             .entry(key(&file.name))
                             .or_default()
-                            .push((p, file.rel.clone()));
+                            .push((p, org.sources.rel(id).to_string()));
                     }
                 }
             }
         }
+        org.finish_load(pending, parts, invalid_project_file, unread);
+        org
+    }
+
+    /// Read one file and parse it for the run (its root named `name` in anchors).
+    fn read_and_parse(
+        rel: String,
+        path: std::path::PathBuf,
+        name: &str,
+        pools: &crate::model::xml::RunPools,
+    ) -> (SourceFile, Result<Arc<Document>, XmlError>) {
+        match crate::source::read(&path) {
+            Ok(bytes) => {
+                let source = SourceFile::from_bytes(rel, path, true, &bytes);
+                let origin = crate::model::xml::SourceRef {
+                    path: source.path.clone(),
+                    len: source.len,
+                    hash: source.hash(),
+                };
+                let doc = Document::parse_file(&bytes, origin, pools).map(|mut d| {
+                    d.set_root_name(name);
+                    Arc::new(d)
+                });
+                (source, doc)
+            }
+            Err(e) => (
+                SourceFile::unreadable(rel, path, true),
+                Err(XmlError {
+                    message: format!("cannot read file: {e}"),
+                    offset: 0,
+                }),
+            ),
+        }
+    }
+
+    /// After the files: decomposed parts joined to their sets, what was not read, the indexes.
+    fn finish_load(
+        &mut self,
+        mut pending: Vec<Component>,
+        mut parts: FxHashMap<String, Vec<(Part, String)>>,
+        invalid_project_file: Option<super::discover::ProjectFileProblem>,
+        unread: Vec<super::discover::Unread>,
+    ) {
+        let org = self;
         for c in pending.iter_mut() {
             if c.kind == Kind::PermissionSet {
                 if let Some(found) = parts.remove(&key(&c.name)) {
@@ -309,7 +348,7 @@ impl Org {
                 reason: format!("is part of the decomposed permission set {set}, whose {set}.permissionset-meta.xml is missing, so its grants are not read"),
             });
         }
-        if let Some(problem) = &project.invalid_project_file {
+        if let Some(problem) = &invalid_project_file {
             let id = org.sources.add(SourceFile::from_text(
                 problem.rel.clone(),
                 problem.path.clone(),
@@ -323,7 +362,7 @@ impl Org {
                 },
             });
         }
-        for skipped in &project.unread {
+        for skipped in &unread {
             let id = org.sources.add(SourceFile::unreadable(
                 skipped.rel.clone(),
                 skipped.path.clone(),
@@ -350,7 +389,6 @@ impl Org {
             })
             .collect();
         org.index();
-        org
     }
 
     /// A file of a decomposed permission set, checked against the root its layout promises.
@@ -448,9 +486,10 @@ impl Org {
     }
 
     fn index(&mut self) {
+        self.by_file.reserve_exact(self.components.len());
         for (i, c) in self.components.iter().enumerate() {
             self.by_kind.entry(c.kind).or_default().push(i);
-            self.by_file.entry(c.file).or_default().push(i);
+            self.by_file.push((c.file, i));
             // First definition wins; duplicates (same component in two package folders) keep both
             // in `by_kind`, so every file is still checked.
             self.by_name.entry((c.kind, key(&c.name))).or_insert(i);
@@ -461,6 +500,8 @@ impl Org {
                     .push(i);
             }
         }
+        // Stable: a file's components keep their order.
+        self.by_file.sort_by_key(|&(file, _)| file);
     }
 
     /// The components an index lists.
@@ -473,7 +514,11 @@ impl Org {
 
     /// The components a file defines (one, or an object and its embedded children).
     pub fn in_file(&self, file: FileId) -> impl Iterator<Item = &Arc<Component>> + '_ {
-        self.listed(self.by_file.get(&file))
+        let start = self.by_file.partition_point(|&(f, _)| f < file);
+        self.by_file[start..]
+            .iter()
+            .take_while(move |&&(f, _)| f == file)
+            .map(|&(_, i)| &self.components[i])
     }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Arc<Component>> + '_ {
@@ -520,6 +565,6 @@ pub(crate) fn test_org(files: &[(&str, &str)]) -> (tempfile::TempDir, Org) {
     }
     let root = std::fs::canonicalize(dir.path()).expect("canonical root");
     let project = super::discover::discover(&root, &super::discover::Options::default());
-    let org = Org::load(&project);
+    let org = Org::load(project);
     (dir, org)
 }

@@ -92,6 +92,8 @@ struct ThreadPool {
     by_hash: FxHashMap<u64, u32>,
     /// Values whose hash another value already has (expected never; kept exact all the same).
     collided: FxHashMap<Box<str>, u32>,
+    /// Name tables already built on this thread, by their names joined with NUL.
+    names: FxHashMap<Box<str>, std::sync::Arc<Names>>,
 }
 
 thread_local! {
@@ -118,6 +120,7 @@ impl RunPools {
                         pool: pool.clone(),
                         by_hash: FxHashMap::default(),
                         collided: FxHashMap::default(),
+                        names: FxHashMap::default(),
                     });
                     pool
                 }
@@ -233,15 +236,16 @@ pub struct SourceRef {
 /// A parsed metadata file. Holds no copy of the source: positions come from the file on disk.
 #[derive(Debug, Default)]
 pub struct Document {
-    nodes: Vec<Node>,
+    nodes: Box<[Node]>,
     /// Element names, each once: a few dozen per file, so one string and two small tables
-    /// rather than a map of boxed strings.
-    names: Names,
-    text: String,
+    /// rather than a map of boxed strings; shared by the documents a thread parses with the
+    /// same names in the same order (most fields, most flows).
+    names: std::sync::Arc<Names>,
+    text: Box<str>,
     /// Leaf values held in `text`: (start, length), each distinct short value once.
     values: Box<[(u32, u32)]>,
-    /// Parents too far back for a node's 16 bits.
-    far_parents: FxHashMap<NodeId, NodeId>,
+    /// Parents too far back for a node's 16 bits: (node, parent), by node.
+    far_parents: Box<[(NodeId, NodeId)]>,
     /// API name of the component the file defines (the root's key in anchors).
     root_name: Box<str>,
     /// The root's first child of each name (by name id; `NONE` when the root has none): a
@@ -253,7 +257,8 @@ pub struct Document {
     pool: Option<std::sync::Arc<TextPool>>,
     /// Recorded at parse (documents parsed from memory), or loaded from `source` when first
     /// asked; `None` when the file changed since it was checked.
-    positions: std::sync::OnceLock<Option<Positions>>,
+    /// Boxed: most documents never load theirs.
+    positions: std::sync::OnceLock<Option<Box<Positions>>>,
 }
 
 /// A malformed file: message and byte offset of the problem.
@@ -284,7 +289,11 @@ struct Open {
 }
 
 struct Builder {
-    doc: Document,
+    nodes: Vec<Node>,
+    /// Leaf values, one after another (a value shared with an earlier leaf is not repeated).
+    text: String,
+    /// `Document::far_parents`, in node order.
+    far_parents: Vec<(NodeId, NodeId)>,
     names: FxHashMap<Box<str>, u16>,
     /// Names by id, while parsing (then `Names`).
     name_list: Vec<Box<str>>,
@@ -344,16 +353,16 @@ impl Builder {
                 offset: start,
             });
         }
-        if self.stack.is_empty() && !self.doc.nodes.is_empty() {
+        if self.stack.is_empty() && !self.nodes.is_empty() {
             return Err(XmlError {
                 message: "a second root element: a metadata file has exactly one".into(),
                 offset: start,
             });
         }
-        if self.doc.nodes.len() >= NONE as usize - 1 {
+        if self.nodes.len() >= NONE as usize - 1 {
             return Err(err("too many elements in one file", start));
         }
-        let id = self.doc.nodes.len() as NodeId;
+        let id = self.nodes.len() as NodeId;
         let name = self.intern(name, start)?;
         let parent = self.stack.last().map_or(NONE, |open| open.node);
         if parent == 0 && self.stack.len() == 1 {
@@ -373,12 +382,12 @@ impl Builder {
             match u16::try_from(id - parent) {
                 Ok(d) if d < TO_ROOT => d,
                 _ => {
-                    self.doc.far_parents.insert(id, parent);
+                    self.far_parents.push((id, parent));
                     FAR
                 }
             }
         };
-        self.doc.nodes.push(Node {
+        self.nodes.push(Node {
             name,
             parent_back,
             data: 0,
@@ -391,7 +400,7 @@ impl Builder {
             });
         }
         if let Some(open) = self.stack.last_mut() {
-            self.doc.text.truncate(open.text_mark as usize);
+            self.text.truncate(open.text_mark as usize);
             if let Some(p) = &mut self.positions {
                 p.breaks.truncate(open.breaks_mark as usize);
             }
@@ -399,7 +408,7 @@ impl Builder {
             open.plain = true;
             if open.last_child != NONE {
                 // A leaf's next sibling is implied (the next node); its `data` is its value.
-                let last = &mut self.doc.nodes[open.last_child as usize];
+                let last = &mut self.nodes[open.last_child as usize];
                 if last.name & LEAF == 0 {
                     last.data = id - open.last_child;
                 }
@@ -417,7 +426,7 @@ impl Builder {
         self.stack.push(Open {
             node,
             last_child: NONE,
-            text_mark: self.doc.text.len() as u32,
+            text_mark: self.text.len() as u32,
             breaks_mark: self.breaks_len(),
             has_text: false,
             plain: true,
@@ -436,21 +445,21 @@ impl Builder {
             span.text_raw = open.text_raw;
         }
         if open.last_child == NONE {
-            self.doc.nodes[open.node as usize].name |= LEAF;
+            self.nodes[open.node as usize].name |= LEAF;
             let start = open.text_mark;
-            let len = self.doc.text.len() as u32 - open.text_mark;
+            let len = self.text.len() as u32 - open.text_mark;
             // Short values (`true`, `Read`) are shared within the document below: pooling them
             // would have every thread contend for the same few entries.
             if self.pooled && open.plain && len as usize > SHORT_TEXT && len as usize <= POOL_MAX {
-                let value = &self.doc.text[start as usize..];
+                let value = &self.text[start as usize..];
                 let id = match &self.pool {
                     Some(pool) => RunPools::intern(pool, value),
                     None => Some(0),
                 };
                 if let Some(id) = id.filter(|&id| id < POOLED) {
-                    self.doc.text.truncate(start as usize);
-                    self.doc.nodes[open.node as usize].data = POOLED | id;
-                    let text_len = self.doc.text.len() as u32;
+                    self.text.truncate(start as usize);
+                    self.nodes[open.node as usize].data = POOLED | id;
+                    let text_len = self.text.len() as u32;
                     let breaks_len = self.breaks_len();
                     if let Some(parent) = self.stack.last_mut() {
                         parent.text_mark = text_len;
@@ -462,10 +471,10 @@ impl Builder {
             let data = if len == 0 {
                 0
             } else if open.plain && len as usize <= SHORT_TEXT {
-                let value = &self.doc.text[start as usize..];
+                let value = &self.text[start as usize..];
                 match self.short.get(value) {
                     Some(&earlier) => {
-                        self.doc.text.truncate(start as usize);
+                        self.text.truncate(start as usize);
                         earlier
                     }
                     None => {
@@ -478,14 +487,14 @@ impl Builder {
             } else {
                 self.push_value(start, len)
             };
-            self.doc.nodes[open.node as usize].data = data;
+            self.nodes[open.node as usize].data = data;
         } else {
-            self.doc.text.truncate(open.text_mark as usize);
+            self.text.truncate(open.text_mark as usize);
             if let Some(p) = &mut self.positions {
                 p.breaks.truncate(open.breaks_mark as usize);
             }
         }
-        let text_len = self.doc.text.len() as u32;
+        let text_len = self.text.len() as u32;
         let breaks_len = self.breaks_len();
         if let Some(parent) = self.stack.last_mut() {
             parent.text_mark = text_len;
@@ -517,7 +526,7 @@ impl Builder {
         } else {
             open.plain = false;
             if let Some(p) = &mut self.positions {
-                let decoded = self.doc.text.len();
+                let decoded = self.text.len();
                 let predicted = match p.breaks.last() {
                     Some(&(d, r)) if p.breaks.len() > open.breaks_mark as usize => {
                         r as usize + (decoded - d as usize)
@@ -529,8 +538,27 @@ impl Builder {
                 }
             }
         }
-        self.doc.text.push_str(piece);
+        self.text.push_str(piece);
     }
+}
+
+/// The name table for `list`: the one this thread already built for the same list when parsing
+/// for a run (`shared`), else a new one.
+fn shared_names(list: &[Box<str>], shared: bool) -> std::sync::Arc<Names> {
+    if !shared {
+        return std::sync::Arc::new(Names::build(list));
+    }
+    let key = list.join("\0");
+    THREAD_POOL.with(|t| {
+        let mut t = t.borrow_mut();
+        let Some(tp) = t.as_mut() else {
+            return std::sync::Arc::new(Names::build(list));
+        };
+        tp.names
+            .entry(key.into_boxed_str())
+            .or_insert_with(|| std::sync::Arc::new(Names::build(list)))
+            .clone()
+    })
 }
 
 fn err(message: impl Into<String>, offset: usize) -> XmlError {
@@ -563,7 +591,7 @@ impl Document {
     /// malformed file is an `XmlError` with the offset of the problem in the original bytes.
     pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
         let (mut doc, positions) = Self::parse_with(bytes, true, None, false)?;
-        doc.positions = std::sync::OnceLock::from(positions);
+        doc.positions = std::sync::OnceLock::from(positions.map(Box::new));
         Ok(doc)
     }
 
@@ -613,11 +641,9 @@ impl Document {
         // per file to fragment the heap.
         let (nodes, text) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
         let mut builder = Builder {
-            doc: Document {
-                nodes,
-                text,
-                ..Document::default()
-            },
+            nodes,
+            text,
+            far_parents: Vec::new(),
             names: FxHashMap::default(),
             name_list: Vec::new(),
             root_first: Vec::new(),
@@ -652,7 +678,7 @@ impl Document {
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.doc.nodes[node as usize].name |= LEAF;
+                    builder.nodes[node as usize].name |= LEAF;
                     if let Some(p) = &mut builder.positions {
                         p.spans[node as usize].end = after as u32;
                     }
@@ -712,7 +738,7 @@ impl Document {
             }
         }
         if let Some(open) = builder.stack.last() {
-            let node = &builder.doc.nodes[open.node as usize];
+            let node = &builder.nodes[open.node as usize];
             return Err(err(
                 format!(
                     "element <{}> is never closed (the file ends first)",
@@ -721,18 +747,20 @@ impl Document {
                 open.start as usize,
             ));
         }
-        if builder.doc.nodes.is_empty() {
+        if builder.nodes.is_empty() {
             return Err(err("no root element", builder.base));
         }
-        let mut doc = builder.doc;
-        doc.values = builder.values.into_boxed_slice();
-        doc.names = Names::build(&builder.name_list);
-        doc.root_first = builder.root_first.into_boxed_slice();
         // The documents stay for the whole run: exact sizes, and the scratch goes back.
-        let mut nodes = std::mem::take(&mut doc.nodes);
-        let mut text = std::mem::take(&mut doc.text);
-        doc.nodes = nodes.clone();
-        doc.text = text.clone();
+        let doc = Document {
+            nodes: builder.nodes.as_slice().into(),
+            names: shared_names(&builder.name_list, builder.pool.is_some()),
+            text: builder.text.as_str().into(),
+            values: builder.values.into_boxed_slice(),
+            far_parents: builder.far_parents.into_boxed_slice(),
+            root_first: builder.root_first.into_boxed_slice(),
+            ..Document::default()
+        };
+        let (mut nodes, mut text) = (builder.nodes, builder.text);
         nodes.clear();
         text.clear();
         // A huge file's buffers are not kept for the rest of the run.
@@ -754,10 +782,10 @@ impl Document {
     fn positions(&self) -> Option<&Positions> {
         self.positions
             .get_or_init(|| crate::alloc::uncounted(|| self.load_positions()))
-            .as_ref()
+            .as_deref()
     }
 
-    fn load_positions(&self) -> Option<Positions> {
+    fn load_positions(&self) -> Option<Box<Positions>> {
         let source = self.source.as_ref()?;
         let bytes = crate::source::read(&source.path).ok()?;
         if bytes.len() as u64 != source.len || crate::source::content_hash(&bytes) != source.hash {
@@ -767,23 +795,30 @@ impl Document {
         (doc.nodes.len() == self.nodes.len())
             .then_some(positions)
             .flatten()
+            .map(Box::new)
+    }
+
+    /// The run's pool this document's values are in (documents read from files).
+    pub fn pool(&self) -> Option<&std::sync::Arc<TextPool>> {
+        self.pool.as_ref()
     }
 
     /// Bytes this document holds on the heap: (nodes, text, the rest), for `SFPOLICY_TIMINGS`.
     pub fn heap_bytes(&self) -> (usize, usize, usize) {
-        let names = self.names.heap_bytes();
+        // A table shared by documents counts a share for each.
+        let names = self.names.heap_bytes() / std::sync::Arc::strong_count(&self.names);
         let positions = self
             .positions
             .get()
             .and_then(Option::as_ref)
             .map_or(0, |p| p.spans.capacity() * 12 + p.breaks.capacity() * 8);
         (
-            self.nodes.capacity() * std::mem::size_of::<Node>(),
-            self.text.capacity(),
+            self.nodes.len() * std::mem::size_of::<Node>(),
+            self.text.len(),
             names
                 + self.root_first.len() * 4
                 + self.values.len() * 8
-                + self.far_parents.capacity() * 8
+                + self.far_parents.len() * 8
                 + positions,
         )
     }
@@ -870,7 +905,11 @@ impl Document {
         match self.nodes[node as usize].parent_back {
             0 => None,
             TO_ROOT => Some(0),
-            FAR => self.far_parents.get(&node).copied(),
+            FAR => self
+                .far_parents
+                .binary_search_by_key(&node, |&(n, _)| n)
+                .ok()
+                .map(|i| self.far_parents[i].1),
             d => Some(node - NodeId::from(d)),
         }
     }
@@ -1258,6 +1297,20 @@ mod tests {
         let pool = docs[0].pool.as_ref().unwrap();
         assert!(std::ptr::eq(&**pool, &**docs[1].pool.as_ref().unwrap()));
         assert_eq!(pool.values.count(), 2, "the field name and the label");
+        // So is the table of element names; a file with other names gets its own.
+        assert!(std::sync::Arc::ptr_eq(&docs[0].names, &docs[1].names));
+        let other_path = dir.path().join("c.xml");
+        std::fs::write(&other_path, "<Profile><custom>true</custom></Profile>").unwrap();
+        let bytes = std::fs::read(&other_path).unwrap();
+        let source = SourceRef {
+            path: other_path.into(),
+            len: bytes.len() as u64,
+            hash: crate::source::content_hash(&bytes),
+        };
+        let other = Document::parse_file(&bytes, source, &run).unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&docs[0].names, &other.names));
+        assert_eq!(other.name(1), "custom");
+        assert_eq!(other.child_text(0, "custom"), Some("true"));
         RunPools::release_thread();
         // Another run gets another pool.
         let other = RunPools::new();

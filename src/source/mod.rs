@@ -198,7 +198,8 @@ pub struct SourceFile {
     hash: u64,
     /// Line starts: built when a position is first asked, from the text re-read and verified
     /// (a file without findings never needs them).
-    lines: OnceLock<LineIndex>,
+    /// Boxed: most files never need theirs, and the run holds one `SourceFile` per file.
+    lines: OnceLock<Box<LineIndex>>,
     text: OnceLock<Text>,
 }
 
@@ -224,7 +225,7 @@ impl SourceFile {
     /// A small file whose text the run holds anyway (config, register): kept as read.
     pub fn from_text(rel: String, path: impl Into<Arc<Path>>, text: &str) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, false, text.as_bytes());
-        let _ = file.lines.set(LineIndex::new(text.as_bytes()));
+        let _ = file.lines.set(Box::new(LineIndex::new(text.as_bytes())));
         let _ = file.text.set(Text::Checked(Arc::from(text)));
         file
     }
@@ -232,7 +233,7 @@ impl SourceFile {
     /// A file that could not be read: no text, no lines.
     pub fn unreadable(rel: String, path: impl Into<Arc<Path>>, metadata: bool) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, metadata, b"");
-        let _ = file.lines.set(LineIndex::new(b""));
+        let _ = file.lines.set(Box::new(LineIndex::new(b"")));
         let _ = file.text.set(Text::Unread);
         file
     }
@@ -278,7 +279,7 @@ impl SourceFile {
 
     pub fn lines(&self) -> &LineIndex {
         self.lines.get_or_init(|| {
-            crate::alloc::uncounted(|| {
+            Box::new(crate::alloc::uncounted(|| {
                 if let Some(Text::Checked(t)) = self.text.get() {
                     return LineIndex::new(t.as_bytes());
                 }
@@ -291,7 +292,7 @@ impl SourceFile {
                     }
                     _ => LineIndex::new(b""),
                 }
-            })
+            }))
         })
     }
 
@@ -342,7 +343,17 @@ impl SourceDb {
         }
     }
 
+    /// Room for `more` files (a run knows how many it read: no growth slack per file).
+    pub fn reserve(&mut self, more: usize) {
+        self.files.reserve_exact(more);
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        // The config and register come after the metadata files: grow by an eighth, not by
+        // doubling the run's largest table for one more file.
+        if self.files.len() == self.files.capacity() {
+            self.files.reserve_exact(self.files.len() / 8 + 4);
+        }
         self.files.push(file);
         (self.files.len() - 1) as FileId
     }
