@@ -295,15 +295,38 @@ impl Org {
         name: &str,
         pools: &crate::model::xml::RunPools,
     ) -> (SourceFile, Result<Arc<Document>, XmlError>) {
-        match crate::source::read(&path) {
+        thread_local! {
+            /// The file being parsed: one buffer per thread, not one allocation per file.
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUFFER.with(|buffer| {
+            let mut bytes = buffer.borrow_mut();
+            let result = crate::source::read_into(&path, &mut bytes);
+            let parsed = Self::parse_read(rel, path, name, pools, result.map(|()| &bytes[..]));
+            // A huge file's buffer is not kept for the rest of the run.
+            if bytes.capacity() > 16 << 20 {
+                *bytes = Vec::new();
+            }
+            parsed
+        })
+    }
+
+    fn parse_read(
+        rel: String,
+        path: std::path::PathBuf,
+        name: &str,
+        pools: &crate::model::xml::RunPools,
+        read: std::io::Result<&[u8]>,
+    ) -> (SourceFile, Result<Arc<Document>, XmlError>) {
+        match read {
             Ok(bytes) => {
-                let source = SourceFile::from_bytes(rel, path, true, &bytes);
+                let source = SourceFile::from_bytes(rel, path, true, bytes);
                 let origin = crate::model::xml::SourceRef {
                     path: source.path.clone(),
                     len: source.len,
                     hash: source.hash(),
                 };
-                let doc = Document::parse_file(&bytes, origin, pools).map(|mut d| {
+                let doc = Document::parse_file(bytes, origin, pools).map(|mut d| {
                     d.set_root_name(name);
                     Arc::new(d)
                 });
