@@ -204,7 +204,9 @@ pub struct Org {
     by_kind: FxHashMap<Kind, Vec<usize>>,
     /// (file, component) pairs sorted by file: a file's components without a list per file.
     by_file: Vec<(FileId, usize)>,
-    by_name: FxHashMap<(Kind, String), usize>,
+    /// By kind and the hash of the lower-case name (no copy of each name); a lookup checks the
+    /// name, and two names with one hash fall back to a scan.
+    by_name: FxHashMap<(Kind, u64), usize>,
     by_label: FxHashMap<(Kind, String), Vec<usize>>,
 }
 
@@ -222,6 +224,15 @@ pub fn foreign_namespace<'a>(name: &'a str, own: &str) -> Option<&'a str> {
 
 fn key(s: &str) -> String {
     s.trim().to_lowercase()
+}
+
+/// The hash `Org::find` indexes a name by: of its `key`.
+fn name_hash(name: &str) -> u64 {
+    hash_key(&key(name))
+}
+
+fn hash_key(key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
 impl Org {
@@ -273,7 +284,7 @@ impl Org {
                 }
             };
             match &file.part {
-                None => org.add_document(id, &file, doc, &mut pending),
+                None => org.add_document(id, file, doc, &mut pending),
                 Some(part) => {
                     if let Some(p) = org.part(id, &file, part, doc) {
                         parts
@@ -303,8 +314,9 @@ impl Org {
             let mut bytes = buffer.borrow_mut();
             let result = crate::source::read_into(&path, &mut bytes);
             let parsed = Self::parse_read(rel, path, name, pools, result.map(|()| &bytes[..]));
-            // A huge file's buffer is not kept for the rest of the run.
-            if bytes.capacity() > 16 << 20 {
+            // A large file's buffer is not kept for the rest of the run (the thread's buffer
+            // is for the thousands of small files).
+            if bytes.capacity() > 256 << 10 {
                 *bytes = Vec::new();
             }
             parsed
@@ -459,7 +471,7 @@ impl Org {
     fn add_document(
         &mut self,
         file: FileId,
-        source: &DiscoveredFile,
+        source: DiscoveredFile,
         doc: Arc<Document>,
         out: &mut Vec<Component>,
     ) {
@@ -499,7 +511,7 @@ impl Org {
         out.push(Component {
             id: 0,
             kind: source.kind,
-            name: source.name.clone(),
+            name: source.name,
             file,
             doc,
             node: root,
@@ -515,7 +527,9 @@ impl Org {
             self.by_file.push((c.file, i));
             // First definition wins; duplicates (same component in two package folders) keep both
             // in `by_kind`, so every file is still checked.
-            self.by_name.entry((c.kind, key(&c.name))).or_insert(i);
+            self.by_name
+                .entry((c.kind, name_hash(&c.name)))
+                .or_insert(i);
             if LABEL_INDEXED.contains(&c.kind) {
                 self.by_label
                     .entry((c.kind, key(&c.label())))
@@ -548,11 +562,16 @@ impl Org {
         self.listed(self.by_kind.get(&kind))
     }
 
-    /// Case-insensitive lookup by API name.
+    /// Case-insensitive lookup by API name (the first definition of a name wins).
     pub fn find(&self, kind: Kind, name: &str) -> Option<&Arc<Component>> {
-        self.by_name
-            .get(&(kind, key(name)))
-            .map(|&i| &self.components[i])
+        let wanted = key(name);
+        let &i = self.by_name.get(&(kind, hash_key(&wanted)))?;
+        let found = &self.components[i];
+        if key(&found.name) == wanted {
+            return Some(found);
+        }
+        // Another name with the same hash holds the slot: the first definition by scanning.
+        self.of_kind(kind).find(|c| key(&c.name) == wanted)
     }
 
     /// Lookup the way connected apps name profiles and permission sets: by label, then by API name.
@@ -590,4 +609,40 @@ pub(crate) fn test_org(files: &[(&str, &str)]) -> (tempfile::TempDir, Org) {
     let project = super::discover::discover(&root, &super::discover::Options::default());
     let org = Org::load(project);
     (dir, org)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PS: &str = "force-app/main/default/permissionsets";
+
+    fn set(label: &str) -> String {
+        format!("<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>{label}</label></PermissionSet>")
+    }
+
+    #[test]
+    fn find_is_case_insensitive_and_survives_a_shared_hash() {
+        let (a, b) = (set("Alpha"), set("Beta"));
+        let (_dir, mut org) = test_org(&[
+            (&format!("{PS}/Alpha_Access.permissionset-meta.xml"), &a),
+            (&format!("{PS}/Beta_Access.permissionset-meta.xml"), &b),
+        ]);
+        let found =
+            |org: &Org, name: &str| org.find(Kind::PermissionSet, name).map(|c| c.name.clone());
+        assert_eq!(
+            found(&org, " beta_access "),
+            Some("Beta_Access".to_string())
+        );
+        assert_eq!(found(&org, "Gamma_Access"), None);
+        // Two names whose hashes collide share one slot: the one not in it is found by a scan.
+        let alpha = org.find(Kind::PermissionSet, "Alpha_Access").unwrap().id;
+        let slot = (Kind::PermissionSet, name_hash("Beta_Access"));
+        org.by_name.insert(slot, alpha);
+        assert_eq!(found(&org, "BETA_ACCESS"), Some("Beta_Access".to_string()));
+        assert_eq!(
+            found(&org, "alpha_access"),
+            Some("Alpha_Access".to_string())
+        );
+    }
 }
