@@ -193,6 +193,7 @@ fn identities(a: &Analysis, style: crate::source::PathStyle) -> Vec<IdentityItem
                     text: e.text.clone(),
                     strong: e.strong,
                     location: e.loc.as_ref().map(|l| {
+                        let l = l.loc();
                         let span = sources.span(l.file, l.start..l.end);
                         format!("{}:{}", sources.display(l.file, style), span.line)
                     }),

@@ -14,7 +14,7 @@
 use super::apps::AppUse;
 use super::names::name_word;
 use super::Analysis;
-use crate::findings::Loc;
+use crate::model::org::LazyLoc;
 use crate::model::profiles::{self, PlatformDesign};
 use crate::model::{Component, Kind};
 use std::sync::Arc;
@@ -58,8 +58,8 @@ pub struct Evidence {
     pub kind: EvidenceKind,
     /// What it says, for people: "connected app Talkdesk pre-authorizes it (client credentials)".
     pub text: String,
-    /// Where it is written, when it is written somewhere.
-    pub loc: Option<Loc>,
+    /// Where it is written, when it is written somewhere (resolved when shown).
+    pub loc: Option<LazyLoc>,
     pub strong: bool,
     /// The app, register system, licence, word or glob the evidence names.
     pub detail: String,
@@ -148,7 +148,8 @@ impl Analysis {
                                 evidence(
                                     EvidenceKind::Register,
                                     format!("the register entry for {system} names it"),
-                                    self.register_value_loc(i, key, &name, &span),
+                                    self.register_value_loc(i, key, &name, &span)
+                                        .map(LazyLoc::from),
                                     true,
                                     &system,
                                 ),
@@ -175,7 +176,7 @@ impl Analysis {
                 evidence(
                     EvidenceKind::App,
                     format!("{what} {} pre-authorizes it ({how})", p.app.name),
-                    Some(p.loc.clone()),
+                    Some(p.loc.clone().into()),
                     strong,
                     &p.app.name,
                 ),
@@ -198,7 +199,7 @@ impl Analysis {
                             evidence(
                                 EvidenceKind::Licence,
                                 "it has the Salesforce Integration user licence".into(),
-                                Some(Self::element_loc(c, n)),
+                                Some(LazyLoc::element(&c.doc, c.file, n)),
                                 true,
                                 "Salesforce Integration",
                             ),
@@ -219,7 +220,7 @@ impl Analysis {
                             EvidenceKind::Licence,
                             "it carries the Salesforce API Integration permission set licence"
                                 .into(),
-                            Some(Self::element_loc(c, n)),
+                            Some(LazyLoc::element(&c.doc, c.file, n)),
                             true,
                             c.doc.text(n).trim(),
                         ),
@@ -250,7 +251,7 @@ impl Analysis {
                             evidence(
                                 EvidenceKind::ApiOnly,
                                 "it enables API Only User (ApiUserOnly)".into(),
-                                Some(crate::model::org::element_loc(doc, file, n)),
+                                Some(LazyLoc::element(doc, file, n)),
                                 true,
                                 "ApiUserOnly",
                             ),
@@ -325,6 +326,29 @@ mod tests {
     }
 
     #[test]
+    fn evidence_in_a_profile_is_located_only_when_shown() {
+        let profile = "<Profile>\n  <custom>true</custom>\n  <userLicense>Salesforce Integration</userLicense>\n</Profile>\n";
+        let files = [(&*format!("{B}/profiles/Etl.profile-meta.xml"), profile)];
+        let (_dir, a) = analysis(&files, Config::default());
+        let etl = a
+            .identities
+            .iter()
+            .find(|i| i.component.name == "Etl")
+            .unwrap();
+        let licence = etl
+            .evidence
+            .iter()
+            .find(|e| e.kind == EvidenceKind::Licence)
+            .unwrap();
+        // Building the analysis did not re-read the profile for positions.
+        assert!(!etl.component.doc.positions_loaded());
+        let loc = licence.loc.as_ref().unwrap().loc();
+        assert!(etl.component.doc.positions_loaded());
+        let span = a.org.sources.span(loc.file, loc.start..loc.end);
+        assert_eq!((span.line, span.column), (3, 3));
+    }
+
+    #[test]
     fn system_apps_are_strong_evidence_people_apps_and_names_weak() {
         let system = app(
             "Erp",
@@ -386,7 +410,7 @@ mod tests {
             .as_ref()
             .expect("located at the app's permissionSetName");
         assert_eq!(
-            a.org.rel(loc.file),
+            a.org.rel(loc.file()),
             format!("{B}/connectedApps/Erp.connectedApp-meta.xml")
         );
     }

@@ -108,7 +108,7 @@ impl Analysis {
             if let Some(identity) = self.identity(c) {
                 for evidence in &identity.evidence {
                     if let Some(loc) = &evidence.loc {
-                        out.push(rel(loc.file));
+                        out.push(rel(loc.file()));
                     }
                 }
             }

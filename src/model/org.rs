@@ -115,6 +115,50 @@ pub fn element_loc(doc: &Document, file: FileId, node: NodeId) -> Loc {
     }
 }
 
+/// A location resolved when it is shown. Resolving an element's needs its file's positions,
+/// which are re-read and re-parsed the first time: evidence that no finding or report shows (an
+/// identity's licence in a profile of megabytes) should not pay for that.
+#[derive(Debug, Clone)]
+pub enum LazyLoc {
+    Loc(Loc),
+    Element {
+        doc: Arc<Document>,
+        file: FileId,
+        node: NodeId,
+    },
+}
+
+impl LazyLoc {
+    pub fn element(doc: &Arc<Document>, file: FileId, node: NodeId) -> LazyLoc {
+        LazyLoc::Element {
+            doc: doc.clone(),
+            file,
+            node,
+        }
+    }
+
+    /// The file, without resolving the position.
+    pub fn file(&self) -> FileId {
+        match self {
+            LazyLoc::Loc(loc) => loc.file,
+            LazyLoc::Element { file, .. } => *file,
+        }
+    }
+
+    pub fn loc(&self) -> Loc {
+        match self {
+            LazyLoc::Loc(loc) => loc.clone(),
+            LazyLoc::Element { doc, file, node } => element_loc(doc, *file, *node),
+        }
+    }
+}
+
+impl From<Loc> for LazyLoc {
+    fn from(loc: Loc) -> LazyLoc {
+        LazyLoc::Loc(loc)
+    }
+}
+
 /// The location of a piece of an element's text (a formula reference, a list item): its exact
 /// bytes in the file, anchored by the piece and its occurrence among identical pieces.
 pub fn text_loc(doc: &Document, file: FileId, node: NodeId, range: std::ops::Range<usize>) -> Loc {

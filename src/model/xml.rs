@@ -798,6 +798,11 @@ impl Document {
             .map(Box::new)
     }
 
+    /// Whether the positions are held (recorded at parse, or loaded for a finding).
+    pub fn positions_loaded(&self) -> bool {
+        self.positions.get().is_some()
+    }
+
     /// The run's pool this document's values are in (documents read from files).
     pub fn pool(&self) -> Option<&std::sync::Arc<TextPool>> {
         self.pool.as_ref()

@@ -29,8 +29,8 @@ fn evidence_map(e: &crate::analysis::Evidence) -> Dynamic {
     m.insert(
         "location".into(),
         e.loc
-            .clone()
-            .map_or(Dynamic::UNIT, |l| Dynamic::from(Location(l))),
+            .as_ref()
+            .map_or(Dynamic::UNIT, |l| Dynamic::from(Location(l.loc()))),
     );
     Dynamic::from_map(m)
 }
@@ -77,7 +77,7 @@ pub(super) fn register(engine: &mut Engine) {
             i.identity()
                 .evidence
                 .iter()
-                .filter_map(|r| r.loc.clone().map(|l| Dynamic::from(Location(l))))
+                .filter_map(|r| r.loc.as_ref().map(|l| Dynamic::from(Location(l.loc()))))
                 .collect()
         })
         .register_get("evidence", |i: &mut IdentityRef| -> Array {
