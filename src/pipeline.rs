@@ -576,12 +576,8 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     findings::sort(&mut findings, sources);
     // Pin the lines of every file a finding points into while it still holds what was checked:
     // a file edited before the report is written keeps its positions (its text is not quoted).
-    for f in &findings {
-        let _ = sources.get(f.loc.file).lines();
-        for r in &f.related {
-            let _ = sources.get(r.loc.file).lines();
-        }
-    }
+    let mut warnings = warnings;
+    warnings.extend(changed_during_run(&findings, sources));
     timer.lap("findings");
     Ok(Outcome {
         analysis,
@@ -595,6 +591,24 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
         warnings,
         errors,
     })
+}
+
+/// Pin the lines of every file a finding points into while it still holds what was checked (a
+/// file edited before the report is written keeps its positions; its text is not quoted), and
+/// say which files changed before that: their findings point at line 1, never silently.
+fn changed_during_run(findings: &[Finding], sources: &crate::source::SourceDb) -> Vec<String> {
+    let mut lost = std::collections::BTreeSet::new();
+    for f in findings {
+        let locs = std::iter::once(&f.loc).chain(f.related.iter().map(|r| &r.loc));
+        for file in locs.map(|l| l.file) {
+            if sources.get(file).changed_before_located() {
+                lost.insert(sources.rel(file));
+            }
+        }
+    }
+    lost.into_iter()
+        .map(|rel| format!("{rel} changed while sfpolicy was checking it: its findings point at its first line; run sfpolicy again"))
+        .collect()
 }
 
 /// Resident memory now and at its peak (Linux `/proc/self/status`), for the timings.
@@ -633,5 +647,54 @@ impl Timer {
             );
             start.set(now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Anchor, Loc, Severity};
+    use crate::source::{SourceDb, SourceFile};
+
+    #[test]
+    fn a_file_edited_before_its_findings_are_located_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sources = SourceDb::new(dir.path());
+        let mut ids = Vec::new();
+        for name in ["kept.xml", "edited.xml", "related.xml"] {
+            let path = dir.path().join(name);
+            let text = "<Profile>\n  <custom>true</custom>\n</Profile>\n";
+            std::fs::write(&path, text).unwrap();
+            ids.push(sources.add(SourceFile::from_bytes(
+                name.into(),
+                path,
+                true,
+                text.as_bytes(),
+            )));
+        }
+        // Edited after it was read, before any position in it was asked for.
+        std::fs::write(dir.path().join("edited.xml"), "<Profile/>\n").unwrap();
+        std::fs::write(dir.path().join("related.xml"), "").unwrap();
+        let loc = |file| Loc {
+            file,
+            start: 12,
+            end: 31,
+            anchor: Anchor::whole_file(),
+        };
+        let mut findings = vec![
+            Finding::new("r", Severity::Error, "kept".into(), loc(ids[0])),
+            Finding::new("r", Severity::Error, "edited".into(), loc(ids[1])),
+        ];
+        findings[0].related.push(crate::findings::Related {
+            loc: loc(ids[2]),
+            message: String::new(),
+        });
+        let warnings = changed_during_run(&findings, &sources);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("edited.xml changed while sfpolicy was checking it"));
+        assert!(warnings[1].starts_with("related.xml changed"));
+        // The file that did not change keeps its positions: line 2, column 3.
+        assert_eq!(sources.get(ids[0]).position(12), (2, 3));
+        assert_eq!(sources.get(ids[1]).position(12), (1, 1));
     }
 }

@@ -97,6 +97,8 @@ pub struct LineIndex {
     /// that is not UTF-8 counts as one character).
     wide: Vec<(u32, u8)>,
     bom: bool,
+    /// Bytes indexed: not the file's length when the file changed before its lines were read.
+    len: u64,
 }
 
 /// The multi-byte characters of `bytes` (see `LineIndex::wide`): every invalid byte counts as
@@ -131,6 +133,7 @@ impl LineIndex {
                 wide_chars(bytes)
             },
             bom: bytes.starts_with(UTF8_BOM),
+            len: bytes.len() as u64,
         }
     }
 
@@ -153,6 +156,9 @@ impl LineIndex {
     /// 1-based line and character column of a byte offset (a byte-order mark is not a character
     /// anyone sees; an offset inside a character counts from that character's start).
     pub fn position(&self, offset: usize) -> (usize, usize) {
+        // Past the end only when the file changed before it was indexed: its start, not a column
+        // of text that is not there.
+        let offset = offset.min(usize::try_from(self.len).unwrap_or(usize::MAX));
         let line = self.line_index(offset);
         let start = self.starts.get(line).map_or(0, |&s| s as usize);
         let mut end = offset.max(start);
@@ -312,6 +318,12 @@ impl SourceFile {
                 }
             }))
         })
+    }
+
+    /// The file changed (or vanished) after it was checked, before its lines were read: what
+    /// points into it points at its start.
+    pub fn changed_before_located(&self) -> bool {
+        self.lines().len != self.len
     }
 
     /// 1-based line and character column of a byte offset.
@@ -600,7 +612,18 @@ mod tests {
         let file = SourceFile::from_bytes("a.xml".into(), path.clone(), true, &bytes);
         std::fs::write(&path, "<R>edited!</R>\n").unwrap();
         assert!(matches!(file.text(), Text::Changed));
-        assert_eq!(file.position(3), (1, 4), "positions come from the index");
+        // Its lines were never indexed: a position in it is its start, and the run says so.
+        assert!(file.changed_before_located());
+        assert_eq!(file.position(3), (1, 1));
+        // Indexed before the edit: positions come from the index.
+        let other = dir.path().join("b.xml");
+        std::fs::write(&other, "<R>checked</R>\n").unwrap();
+        let pinned =
+            SourceFile::from_bytes("b.xml".into(), other.clone(), true, b"<R>checked</R>\n");
+        assert_eq!(pinned.position(3), (1, 4));
+        std::fs::write(&other, "\n\n<R>moved</R>\n").unwrap();
+        assert!(!pinned.changed_before_located());
+        assert_eq!(pinned.position(3), (1, 4), "positions come from the index");
 
         let same = SourceFile::from_bytes("a.xml".into(), path.clone(), true, b"<R>edited!</R>\n");
         assert_eq!(same.checked_text(), Some("<R>edited!</R>\n"));
