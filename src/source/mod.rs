@@ -56,7 +56,7 @@ pub fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     options.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let mut file = options.open(path)?;
+    let file = options.open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::new(
@@ -68,8 +68,12 @@ pub fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
             },
         ));
     }
-    buf.reserve_exact(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    file.read_to_end(buf)?;
+    // The length `fstat` gave: what is read is that snapshot (a file still being written is
+    // read to where it was), in one `read` for most files. `File::read_to_end` would ask the
+    // length again (another `statx` and an `lseek`) and read once more to see the end.
+    let len = meta.len();
+    buf.reserve_exact(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    file.take(len).read_to_end(buf)?;
     Ok(())
 }
 
