@@ -179,7 +179,8 @@ pub fn discover(root: &Path, options: &Options) -> Project {
     project.files = files;
     unread.sort_by(|a, b| a.rel.cmp(&b.rel));
     project.unread.extend(unread);
-    project.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // Paths are unique: an unstable sort gives the same order.
+    project.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     project
 }
 
@@ -259,6 +260,19 @@ fn read_sfdx_project(project: &mut Project) {
 
 /// Path relative to the root with forward slashes.
 pub fn relative(root: &Path, path: &Path) -> String {
+    // Every file of a walk: the root's text, a slash, and a clean rest (what taking both apart
+    // component by component would give).
+    #[cfg(unix)]
+    if let (Some(root_text), Some(text)) = (root.to_str(), path.to_str()) {
+        let rest = text
+            .strip_prefix(root_text.trim_end_matches('/'))
+            .and_then(|rest| rest.strip_prefix('/'));
+        if let Some(rest) =
+            rest.filter(|r| !r.starts_with('/') && crate::source::paths::already_slashed(r))
+        {
+            return rest.to_string();
+        }
+    }
     slashes(path.strip_prefix(root).unwrap_or(path))
 }
 
@@ -461,6 +475,33 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_to_the_root_by_text_or_by_components_agree() {
+        let cases = [
+            ("/r", "/r/a/b.xml"),
+            ("/r/", "/r/a/b.xml"),
+            ("/", "/a/b.xml"),
+            ("/r", "/r"),
+            ("/r", "/rx/a.xml"),
+            ("/r", "/r/./a.xml"),
+            ("/r/./s", "/r/s/a.xml"),
+            ("/r", "/other/a.xml"),
+            ("/r", "/r//a.xml"),
+        ];
+        for (root, path) in cases {
+            let slow = crate::source::paths::slashes_by_components(
+                Path::new(path)
+                    .strip_prefix(root)
+                    .unwrap_or(Path::new(path)),
+            );
+            assert_eq!(
+                relative(Path::new(root), Path::new(path)),
+                slow,
+                "{root} {path}"
+            );
+        }
+    }
 
     #[test]
     fn classifies_source_and_mdapi_names() {

@@ -52,6 +52,28 @@ pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
 
 /// A path with forward slashes (`.` segments dropped).
 pub fn slashes(path: &Path) -> String {
+    // Most paths (every one a walk of the project yields) are already written so: no need to
+    // take them apart component by component.
+    #[cfg(unix)]
+    if let Some(text) = path.to_str().filter(|t| already_slashed(t)) {
+        return text.to_string();
+    }
+    slashes_by_components(path)
+}
+
+/// Whether `slashes` gives this Unix path back unchanged: no empty or `.` segment and no
+/// trailing slash.
+#[cfg(unix)]
+pub(crate) fn already_slashed(text: &str) -> bool {
+    text == "/"
+        || (!text.is_empty()
+            && !text.ends_with('/')
+            && !text.contains("//")
+            && text.split('/').all(|segment| segment != "."))
+}
+
+/// `slashes` the long way (what the short way must agree with).
+pub(crate) fn slashes_by_components(path: &Path) -> String {
     use std::path::Component;
     let mut out = String::new();
     for c in path.components() {
@@ -132,6 +154,37 @@ mod tests {
         let outside = RepoPaths::default();
         assert_eq!(outside.display("a/b.xml", PathStyle::Repository), "a/b.xml");
         assert_eq!(outside.display("a/b.xml", PathStyle::Human), "a/b.xml");
+    }
+
+    #[test]
+    fn slashes_written_or_taken_apart_agree() {
+        for p in [
+            "",
+            "/",
+            ".",
+            "./",
+            "a",
+            "a/",
+            "a/b",
+            "/a/b",
+            "a//b",
+            "a/./b",
+            "./a",
+            "a/.",
+            "..",
+            "../a/b",
+            "a/../b",
+            "/a/b/",
+            "//a",
+            "a/b c/d.xml",
+            "a/.hidden/b",
+        ] {
+            assert_eq!(
+                slashes(Path::new(p)),
+                slashes_by_components(Path::new(p)),
+                "{p:?}"
+            );
+        }
     }
 
     #[test]
