@@ -607,7 +607,7 @@ fn changed_during_run(findings: &[Finding], sources: &crate::source::SourceDb) -
         }
     }
     lost.into_iter()
-        .map(|rel| format!("{rel} changed while sfpolicy was checking it: its findings point at its first line; run sfpolicy again"))
+        .map(|rel| format!("{rel} changed (or could not be read again) while sfpolicy was checking it: its findings point at its first line; run sfpolicy again"))
         .collect()
 }
 
@@ -691,7 +691,9 @@ mod tests {
         });
         let warnings = changed_during_run(&findings, &sources);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].starts_with("edited.xml changed while sfpolicy was checking it"));
+        assert!(warnings[0].starts_with(
+            "edited.xml changed (or could not be read again) while sfpolicy was checking it"
+        ));
         assert!(warnings[1].starts_with("related.xml changed"));
         // The file that did not change keeps its positions: line 2, column 3.
         assert_eq!(sources.get(ids[0]).position(12), (2, 3));

@@ -263,7 +263,8 @@ pub fn relative(root: &Path, path: &Path) -> String {
     // Every file of a walk: the root's text, a slash, and a clean rest (what taking both apart
     // component by component would give).
     #[cfg(unix)]
-    if let (Some(root_text), Some(text)) = (root.to_str(), path.to_str()) {
+    if let (Some(root_text), Some(text)) = (root.to_str().filter(|r| !r.is_empty()), path.to_str())
+    {
         let rest = text
             .strip_prefix(root_text.trim_end_matches('/'))
             .and_then(|rest| rest.strip_prefix('/'));
@@ -488,6 +489,8 @@ mod tests {
             ("/r/./s", "/r/s/a.xml"),
             ("/r", "/other/a.xml"),
             ("/r", "/r//a.xml"),
+            ("", "/a/b.xml"),
+            ("", "a/b.xml"),
         ];
         for (root, path) in cases {
             let slow = crate::source::paths::slashes_by_components(

@@ -611,11 +611,13 @@ impl Org {
         let wanted = key(name);
         let &i = self.by_name.get(&(kind, hash_key(&wanted)))?;
         let found = &self.components[i];
-        if key(&found.name) == wanted {
+        // `key` exactly (its lower-casing is `str::to_lowercase`, final sigma and all).
+        let lower = |name: &str| key(name) == wanted;
+        if lower(&found.name) {
             return Some(found);
         }
         // Another name with the same hash holds the slot: the first definition by scanning.
-        self.of_kind(kind).find(|c| key(&c.name) == wanted)
+        self.of_kind(kind).find(|c| lower(&c.name))
     }
 
     /// Lookup the way connected apps name profiles and permission sets: by label, then by API name.

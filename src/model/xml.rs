@@ -23,10 +23,11 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[derive(Debug, Clone, Copy)]
 struct Node {
-    /// Name id (in `Document::names`), with `LEAF` set for an element without child elements.
+    /// Name id (in `Document::names`).
     name: u16,
-    /// `node - parent`; 0 for the root, `TO_ROOT` for a child of the root, `FAR` when it does
-    /// not fit (then in `Document::far_parents`).
+    /// `LEAF` for an element without child elements, and in the other 15 bits `node - parent`:
+    /// 0 for the root, `TO_ROOT` for a child of the root, `FAR` when it does not fit (then in
+    /// `Document::far_parents`).
     parent_back: u16,
     /// An element with children: `next_sibling - node`, 0 for none. A leaf: its value, 0 for
     /// empty, `POOLED | id` for a value in the run's `TextPool`, else `i + 1` for
@@ -34,12 +35,14 @@ struct Node {
     data: u32,
 }
 
-/// Set in `Node::name` for a leaf (no child element).
+/// Set in `Node::parent_back` for a leaf (no child element). Not in `name`: a file may hold up
+/// to 65,534 distinct element names, while a parent more than 32,765 nodes back is rare (the
+/// root's children have `TO_ROOT`) and kept aside.
 const LEAF: u16 = 1 << 15;
 /// Set in a leaf's `Node::data` when its value is in the run's pool.
 const POOLED: u32 = 1 << 31;
-const FAR: u16 = u16::MAX;
-const TO_ROOT: u16 = u16::MAX - 1;
+const FAR: u16 = LEAF - 1;
+const TO_ROOT: u16 = LEAF - 2;
 
 /// Where an element is in its file: `<` of the start tag .. just after the `>` of the end tag,
 /// and where its text content starts.
@@ -334,10 +337,10 @@ impl Builder {
         }
         let id = u16::try_from(self.name_list.len())
             .ok()
-            .filter(|&id| id < LEAF)
+            .filter(|&id| id < u16::MAX)
             .ok_or_else(|| {
                 err(
-                    "more than 32,768 distinct element names in one file",
+                    "more than 65,534 distinct element names in one file",
                     offset,
                 )
             })?;
@@ -409,7 +412,7 @@ impl Builder {
             if open.last_child != NONE {
                 // A leaf's next sibling is implied (the next node); its `data` is its value.
                 let last = &mut self.nodes[open.last_child as usize];
-                if last.name & LEAF == 0 {
+                if last.parent_back & LEAF == 0 {
                     last.data = id - open.last_child;
                 }
             }
@@ -435,8 +438,8 @@ impl Builder {
         });
     }
 
-    /// Close an element whose end tag ends at `end`; `None` closes an empty element (`<x/>`),
-    /// which was never pushed.
+    /// Close the open element whose end tag ends at `end` (an empty element, `<x/>`, is never
+    /// pushed, so never closed here).
     fn close(&mut self, end: usize) {
         let Some(open) = self.stack.pop() else { return };
         if let Some(p) = &mut self.positions {
@@ -445,7 +448,7 @@ impl Builder {
             span.text_raw = open.text_raw;
         }
         if open.last_child == NONE {
-            self.nodes[open.node as usize].name |= LEAF;
+            self.nodes[open.node as usize].parent_back |= LEAF;
             let start = open.text_mark;
             let len = self.text.len() as u32 - open.text_mark;
             // Short values (`true`, `Read`) are shared within the document below: pooling them
@@ -678,7 +681,7 @@ impl Document {
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.nodes[node as usize].name |= LEAF;
+                    builder.nodes[node as usize].parent_back |= LEAF;
                     if let Some(p) = &mut builder.positions {
                         p.spans[node as usize].end = after as u32;
                     }
@@ -742,7 +745,7 @@ impl Document {
             return Err(err(
                 format!(
                     "element <{}> is never closed (the file ends first)",
-                    builder.name_list[(node.name & !LEAF) as usize]
+                    builder.name_list[node.name as usize]
                 ),
                 open.start as usize,
             ));
@@ -839,13 +842,13 @@ impl Document {
     }
 
     fn is_leaf(&self, node: NodeId) -> bool {
-        self.nodes[node as usize].name & LEAF != 0
+        self.nodes[node as usize].parent_back & LEAF != 0
     }
 
     /// Where a leaf's value is in `text` (start, length); `None` for a pooled value.
     fn local_value(&self, node: NodeId) -> Option<(usize, usize)> {
         let n = self.nodes[node as usize];
-        if n.name & LEAF == 0 || n.data & POOLED != 0 {
+        if n.parent_back & LEAF == 0 || n.data & POOLED != 0 {
             return None;
         }
         match n.data {
@@ -885,13 +888,13 @@ impl Document {
 
     /// Local name of the element (namespace prefix removed).
     pub fn name(&self, node: NodeId) -> &str {
-        self.names.get(self.nodes[node as usize].name & !LEAF)
+        self.names.get(self.nodes[node as usize].name)
     }
 
     /// Decoded text of a leaf element ("" for elements with children).
     pub fn text(&self, node: NodeId) -> &str {
         let n = self.nodes[node as usize];
-        if n.name & LEAF != 0 && n.data & POOLED != 0 {
+        if n.parent_back & LEAF != 0 && n.data & POOLED != 0 {
             return self.pool.as_ref().map_or("", |p| p.get(n.data & !POOLED));
         }
         match self.local_value(node) {
@@ -907,7 +910,7 @@ impl Document {
     }
 
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
-        match self.nodes[node as usize].parent_back {
+        match self.nodes[node as usize].parent_back & !LEAF {
             0 => None,
             TO_ROOT => Some(0),
             FAR => self
@@ -926,7 +929,7 @@ impl Document {
     /// The next sibling of `node`, whose parent is `parent`.
     fn next_sibling_in(&self, node: NodeId, parent: Option<NodeId>) -> Option<NodeId> {
         let n = self.nodes[node as usize];
-        if n.name & LEAF == 0 {
+        if n.parent_back & LEAF == 0 {
             return (n.data != 0).then(|| node + n.data);
         }
         // A leaf has no descendants: the next node is its next sibling, or an ancestor's.
@@ -966,7 +969,7 @@ impl Document {
                 next: NONE,
             },
         };
-        children.filter(move |&c| Some(self.nodes[c as usize].name & !LEAF) == id)
+        children.filter(move |&c| Some(self.nodes[c as usize].name) == id)
     }
 
     pub fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {
@@ -1493,6 +1496,23 @@ mod tests {
         let src = "<?xml version=\"1.0\"?><!DOCTYPE R [<!ENTITY x \"boom\">]><R>&x;</R>";
         let e = Document::parse(src.as_bytes()).unwrap_err();
         assert!(e.message.contains("never expanded"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_file_may_name_up_to_65534_distinct_elements() {
+        let mut xml = String::from("<R>");
+        for i in 0..65_533 {
+            xml.push_str(&format!("<e{i}/>"));
+        }
+        let doc = Document::parse(format!("{xml}<last>x</last></R>").as_bytes()).unwrap();
+        assert_eq!(doc.child_text(0, "last"), Some("x"));
+        assert_eq!(doc.name(40_000), "e39999");
+        let error = Document::parse(format!("{xml}<one/><more/></R>").as_bytes()).unwrap_err();
+        assert!(
+            error.message.contains("more than 65,534"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -56,24 +56,41 @@ pub fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     options.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
+    let not_a_file = |meta: &std::fs::Metadata| {
+        std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             if meta.is_dir() {
                 "is a folder, not a file"
             } else {
                 "is not a regular file (a FIFO, socket or device)"
             },
-        ));
+        )
+    };
+    let file = match options.open(path) {
+        Ok(file) => file,
+        // A socket cannot be opened, a FIFO may refuse: say what it is, not the OS's words.
+        Err(error) => {
+            return Err(match std::fs::metadata(path) {
+                Ok(meta) if !meta.is_file() => not_a_file(&meta),
+                _ => error,
+            })
+        }
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_a_file(&meta));
     }
     // The length `fstat` gave: what is read is that snapshot (a file still being written is
     // read to where it was), in one `read` for most files. `File::read_to_end` would ask the
     // length again (another `statx` and an `lseek`) and read once more to see the end.
     let len = meta.len();
     buf.reserve_exact(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    file.take(len).read_to_end(buf)?;
+    if len == 0 {
+        // A file that says it is empty may not be (procfs, some FUSE file systems): read to its end.
+        (&file).read_to_end(buf)?;
+    } else {
+        file.take(len).read_to_end(buf)?;
+    }
     Ok(())
 }
 
@@ -160,8 +177,9 @@ impl LineIndex {
     /// 1-based line and character column of a byte offset (a byte-order mark is not a character
     /// anyone sees; an offset inside a character counts from that character's start).
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        // Past the end only when the file changed before it was indexed: its start, not a column
-        // of text that is not there.
+        // Past the end only when the file changed (or could not be read again) before it was
+        // indexed: the index is then empty, and the answer is the file's start rather than a
+        // column of text that is not there.
         let offset = offset.min(usize::try_from(self.len).unwrap_or(usize::MAX));
         let line = self.line_index(offset);
         let start = self.starts.get(line).map_or(0, |&s| s as usize);
@@ -532,6 +550,24 @@ mod tests {
             assert!(made.success());
             let refused = read_into(&fifo, &mut buf).unwrap_err();
             assert!(refused.to_string().contains("FIFO"), "{refused}");
+            // A socket cannot even be opened: still said for what it is.
+            let socket = dir.path().join("socket.xml");
+            let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+            let refused = read_into(&socket, &mut buf).unwrap_err();
+            assert!(
+                refused.to_string().contains("not a regular file"),
+                "{refused}"
+            );
+        }
+        // A file that reports a length of 0 is read to its end all the same.
+        #[cfg(target_os = "linux")]
+        {
+            read_into(Path::new("/proc/self/status"), &mut buf).unwrap();
+            assert!(
+                buf.starts_with(b"Name:"),
+                "{}",
+                String::from_utf8_lossy(&buf)
+            );
         }
         assert!(read_into(&dir.path().join("missing.xml"), &mut buf).is_err());
     }
