@@ -1,14 +1,39 @@
 //! The XML reader and the document model: any bytes either parse or give an error located inside
 //! the input; every element of a parsed document has a span, an anchor and a line and column
-//! inside the file, and nothing panics.
+//! inside the file, and nothing panics. A document parsed as a run parses files (values pooled,
+//! name tables shared, positions re-parsed when a finding asks) answers exactly like one parsed
+//! in memory with its positions recorded.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sfpolicy::model::xml::Document;
+use sfpolicy::model::xml::{Document, RunPools};
 use sfpolicy::source::SourceFile;
 
 fuzz_target!(|bytes: &[u8]| {
     let file = SourceFile::from_bytes("f.xml".into(), std::path::Path::new("f.xml"), true, bytes);
+    let run = RunPools::new();
+    let pooled = Document::parse_pooled_in_memory(bytes, &run);
+    RunPools::release_thread();
+    match (&Document::parse(bytes), &pooled) {
+        (Err(a), Err(b)) => assert_eq!(a, b, "the two parses fail differently"),
+        (Ok(eager), Ok(pooled)) => {
+            assert_eq!(eager.len(), pooled.len());
+            for n in 0..eager.len() as u32 {
+                assert_eq!(eager.name(n), pooled.name(n));
+                assert_eq!(eager.text(n), pooled.text(n), "text of {n}");
+                assert_eq!(eager.parent(n), pooled.parent(n), "parent of {n}");
+                assert!(eager.children(n).eq(pooled.children(n)), "children of {n}");
+                assert_eq!(eager.span(n), pooled.span(n), "span of {n}");
+                let len = eager.text(n).len();
+                for (a, b) in [(0, len), (len / 2, len)] {
+                    if a < b {
+                        assert_eq!(eager.text_span(n, a, b), pooled.text_span(n, a, b));
+                    }
+                }
+            }
+        }
+        _ => panic!("one parse fails, the other does not"),
+    }
     match Document::parse(bytes) {
         Err(error) => {
             assert!(error.offset <= bytes.len(), "error offset past the end");

@@ -794,11 +794,29 @@ impl Document {
         if bytes.len() as u64 != source.len || crate::source::content_hash(&bytes) != source.hash {
             return None;
         }
-        let (doc, positions) = Self::parse_with(&bytes, true, None, self.pool.is_some()).ok()?;
+        self.positions_from(&bytes)
+    }
+
+    /// The positions of this document in `bytes` (the bytes it was parsed from): a parse that
+    /// records them and lays the text out as this document's parse did.
+    fn positions_from(&self, bytes: &[u8]) -> Option<Box<Positions>> {
+        let (doc, positions) = Self::parse_with(bytes, true, None, self.pool.is_some()).ok()?;
         (doc.nodes.len() == self.nodes.len())
             .then_some(positions)
             .flatten()
             .map(Box::new)
+    }
+
+    /// For fuzzing: parse as `parse_file` does (values in `run`'s pool, name tables shared), then
+    /// load the positions as a finding would, from `bytes` rather than from a file.
+    #[doc(hidden)]
+    pub fn parse_pooled_in_memory(bytes: &[u8], run: &RunPools) -> Result<Document, XmlError> {
+        let pool = run.current();
+        let (mut doc, _) = Self::parse_with(bytes, false, Some(pool.clone()), true)?;
+        doc.pool = Some(pool);
+        let positions = doc.positions_from(bytes);
+        doc.positions = std::sync::OnceLock::from(positions);
+        Ok(doc)
     }
 
     /// Whether the positions are held (recorded at parse, or loaded for a finding).
