@@ -35,6 +35,26 @@ struct Node {
     data: u32,
 }
 
+impl Node {
+    fn is_leaf(self) -> bool {
+        self.parent_back & LEAF != 0
+    }
+
+    fn set_leaf(&mut self) {
+        self.parent_back |= LEAF;
+    }
+
+    /// `parent_back` without the leaf flag.
+    fn parent_distance(self) -> u16 {
+        self.parent_back & !LEAF
+    }
+
+    /// A leaf's value in the run's pool: its id there.
+    fn pooled_id(self) -> Option<u32> {
+        (self.is_leaf() && self.data & POOLED != 0).then_some(self.data & !POOLED)
+    }
+}
+
 /// Set in `Node::parent_back` for a leaf (no child element). Not in `name`: a file may hold up
 /// to 65,534 distinct element names, while a parent more than 32,765 nodes back is rare (the
 /// root's children have `TO_ROOT`) and kept aside.
@@ -412,7 +432,7 @@ impl Builder {
             if open.last_child != NONE {
                 // A leaf's next sibling is implied (the next node); its `data` is its value.
                 let last = &mut self.nodes[open.last_child as usize];
-                if last.parent_back & LEAF == 0 {
+                if !last.is_leaf() {
                     last.data = id - open.last_child;
                 }
             }
@@ -448,30 +468,25 @@ impl Builder {
             span.text_raw = open.text_raw;
         }
         if open.last_child == NONE {
-            self.nodes[open.node as usize].parent_back |= LEAF;
+            self.nodes[open.node as usize].set_leaf();
             let start = open.text_mark;
             let len = self.text.len() as u32 - open.text_mark;
             // Short values (`true`, `Read`) are shared within the document below: pooling them
             // would have every thread contend for the same few entries.
-            if self.pooled && open.plain && len as usize > SHORT_TEXT && len as usize <= POOL_MAX {
-                let value = &self.text[start as usize..];
-                let id = match &self.pool {
-                    Some(pool) => RunPools::intern(pool, value),
+            let pooled = (self.pooled
+                && open.plain
+                && len as usize > SHORT_TEXT
+                && len as usize <= POOL_MAX)
+                .then(|| match &self.pool {
+                    Some(pool) => RunPools::intern(pool, &self.text[start as usize..]),
                     None => Some(0),
-                };
-                if let Some(id) = id.filter(|&id| id < POOLED) {
-                    self.text.truncate(start as usize);
-                    self.nodes[open.node as usize].data = POOLED | id;
-                    let text_len = self.text.len() as u32;
-                    let breaks_len = self.breaks_len();
-                    if let Some(parent) = self.stack.last_mut() {
-                        parent.text_mark = text_len;
-                        parent.breaks_mark = breaks_len;
-                    }
-                    return;
-                }
-            }
-            let data = if len == 0 {
+                })
+                .flatten()
+                .filter(|&id| id < POOLED);
+            let data = if let Some(id) = pooled {
+                self.text.truncate(start as usize);
+                POOLED | id
+            } else if len == 0 {
                 0
             } else if open.plain && len as usize <= SHORT_TEXT {
                 let value = &self.text[start as usize..];
@@ -681,7 +696,7 @@ impl Document {
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
                     let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.nodes[node as usize].parent_back |= LEAF;
+                    builder.nodes[node as usize].set_leaf();
                     if let Some(p) = &mut builder.positions {
                         p.spans[node as usize].end = after as u32;
                     }
@@ -855,18 +870,14 @@ impl Document {
             .unwrap_or_default()
     }
 
-    fn text_len(&self, node: NodeId) -> usize {
-        self.text(node).len()
-    }
-
     fn is_leaf(&self, node: NodeId) -> bool {
-        self.nodes[node as usize].parent_back & LEAF != 0
+        self.nodes[node as usize].is_leaf()
     }
 
     /// Where a leaf's value is in `text` (start, length); `None` for a pooled value.
     fn local_value(&self, node: NodeId) -> Option<(usize, usize)> {
         let n = self.nodes[node as usize];
-        if n.parent_back & LEAF == 0 || n.data & POOLED != 0 {
+        if !n.is_leaf() || n.pooled_id().is_some() {
             return None;
         }
         match n.data {
@@ -911,9 +922,8 @@ impl Document {
 
     /// Decoded text of a leaf element ("" for elements with children).
     pub fn text(&self, node: NodeId) -> &str {
-        let n = self.nodes[node as usize];
-        if n.parent_back & LEAF != 0 && n.data & POOLED != 0 {
-            return self.pool.as_ref().map_or("", |p| p.get(n.data & !POOLED));
+        if let Some(id) = self.nodes[node as usize].pooled_id() {
+            return self.pool.as_ref().map_or("", |p| p.get(id));
         }
         match self.local_value(node) {
             Some((start, len)) => &self.text[start..start + len],
@@ -928,7 +938,7 @@ impl Document {
     }
 
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
-        match self.nodes[node as usize].parent_back & !LEAF {
+        match self.nodes[node as usize].parent_distance() {
             0 => None,
             TO_ROOT => Some(0),
             FAR => self
@@ -947,7 +957,7 @@ impl Document {
     /// The next sibling of `node`, whose parent is `parent`.
     fn next_sibling_in(&self, node: NodeId, parent: Option<NodeId>) -> Option<NodeId> {
         let n = self.nodes[node as usize];
-        if n.parent_back & LEAF == 0 {
+        if !n.is_leaf() {
             return (n.data != 0).then(|| node + n.data);
         }
         // A leaf has no descendants: the next node is its next sibling, or an ancestor's.
@@ -1034,7 +1044,7 @@ impl Document {
         let span = p.spans.get(node as usize).copied().unwrap_or_default();
         let Some((node_start, len)) = self.local_value(node) else {
             // A pooled value is one plain piece: no entity, no break.
-            return span.text_raw as usize + offset.min(self.text_len(node).saturating_sub(1));
+            return span.text_raw as usize + offset.min(self.text(node).len().saturating_sub(1));
         };
         if len == 0 {
             return span.text_raw as usize;
