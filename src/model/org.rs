@@ -317,7 +317,7 @@ impl Org {
             .reserve(parsed.len() + unread.len() + usize::from(invalid_project_file.is_some()));
         let mut pending: Vec<Component> = Vec::with_capacity(parsed.len());
         // Parts of decomposed permission sets, by set name, until their set is known.
-        let mut parts: FxHashMap<String, Vec<(Part, String)>> = FxHashMap::default();
+        let mut parts: FxHashMap<String, Vec<Part>> = FxHashMap::default();
         for (file, source, result) in parsed {
             let id = org.sources.add(source);
             let doc = match result {
@@ -331,10 +331,7 @@ impl Org {
                 None => org.add_document(id, file, doc, &mut pending),
                 Some(part) => {
                     if let Some(p) = org.part(id, &file, part, doc) {
-                        parts
-                            .entry(key(&file.name))
-                            .or_default()
-                            .push((p, org.sources.rel(id).to_string()));
+                        parts.entry(key(&file.name)).or_default().push(p);
                     }
                 }
             }
@@ -402,7 +399,7 @@ impl Org {
     fn finish_load(
         &mut self,
         mut pending: Vec<Component>,
-        mut parts: FxHashMap<String, Vec<(Part, String)>>,
+        mut parts: FxHashMap<String, Vec<Part>>,
         invalid_project_file: Option<super::discover::ProjectFileProblem>,
         unread: Vec<super::discover::Unread>,
     ) {
@@ -410,14 +407,15 @@ impl Org {
         for c in pending.iter_mut() {
             if c.kind == Kind::PermissionSet {
                 if let Some(found) = parts.remove(&key(&c.name)) {
-                    c.parts = found.into_iter().map(|(p, _)| p).collect();
+                    c.parts = found;
                 }
             }
         }
         // Parts whose set has no `<PS>.permissionset-meta.xml`: never checked silently.
-        let mut orphans: Vec<(Part, String)> = parts.into_values().flatten().collect();
-        orphans.sort_by(|a, b| a.1.cmp(&b.1));
-        for (part, rel) in orphans {
+        let mut orphans: Vec<Part> = parts.into_values().flatten().collect();
+        orphans.sort_by(|a, b| org.sources.rel(a.file).cmp(org.sources.rel(b.file)));
+        for part in orphans {
+            let rel = org.sources.rel(part.file);
             let set = rel.rsplit('/').nth(1).unwrap_or("").to_string();
             org.unread.push(UnreadFile {
                 note: false,
