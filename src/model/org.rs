@@ -665,6 +665,38 @@ mod tests {
         format!("<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>{label}</label></PermissionSet>")
     }
 
+    /// A file's components come back in the order its file lists them, and only its own.
+    #[test]
+    fn in_file_lists_a_files_components_in_order() {
+        let object = "<CustomObject><validationRules><fullName>B_Rule</fullName></validationRules><fields><fullName>A__c</fullName></fields><validationRules><fullName>A_Rule</fullName></validationRules></CustomObject>";
+        let (_dir, org) = test_org(&[
+            ("src/objects/Account.object", object),
+            ("src/objects/Contact.object", "<CustomObject/>"),
+            (
+                &format!("{PS}/Alpha_Access.permissionset-meta.xml"),
+                &set("Alpha"),
+            ),
+        ]);
+        let names = |rel: &str| -> Vec<String> {
+            let (file, _) = org.sources.files().find(|(_, f)| f.rel == rel).unwrap();
+            org.in_file(file).map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(
+            names("src/objects/Account.object"),
+            [
+                "Account.B_Rule",
+                "Account.A_Rule",
+                "Account.A__c",
+                "Account"
+            ]
+        );
+        assert_eq!(names("src/objects/Contact.object"), ["Contact"]);
+        assert_eq!(
+            names(&format!("{PS}/Alpha_Access.permissionset-meta.xml")),
+            ["Alpha_Access"]
+        );
+    }
+
     #[test]
     fn find_is_case_insensitive_and_survives_a_shared_hash() {
         let (a, b) = (set("Alpha"), set("Beta"));
