@@ -2,7 +2,8 @@
 //! the input; every element of a parsed document has a span, an anchor and a line and column
 //! inside the file, and nothing panics. A document parsed as a run parses files (values pooled,
 //! name tables shared, positions re-parsed when a finding asks) answers exactly like one parsed
-//! in memory with its positions recorded.
+//! in memory with its positions recorded, and the scanner's fast path builds exactly what
+//! quick-xml's events build (or fails with the same error).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,25 +15,17 @@ fuzz_target!(|bytes: &[u8]| {
     let run = RunPools::new();
     let pooled = Document::parse_pooled_in_memory(bytes, &run);
     RunPools::release_thread();
-    match (&Document::parse(bytes), &pooled) {
+    let eager = Document::parse(bytes);
+    match (&eager, &pooled) {
         (Err(a), Err(b)) => assert_eq!(a, b, "the two parses fail differently"),
-        (Ok(eager), Ok(pooled)) => {
-            assert_eq!(eager.len(), pooled.len());
-            for n in 0..eager.len() as u32 {
-                assert_eq!(eager.name(n), pooled.name(n));
-                assert_eq!(eager.text(n), pooled.text(n), "text of {n}");
-                assert_eq!(eager.parent(n), pooled.parent(n), "parent of {n}");
-                assert!(eager.children(n).eq(pooled.children(n)), "children of {n}");
-                assert_eq!(eager.span(n), pooled.span(n), "span of {n}");
-                let len = eager.text(n).len();
-                for (a, b) in [(0, len), (len / 2, len)] {
-                    if a < b {
-                        assert_eq!(eager.text_span(n, a, b), pooled.text_span(n, a, b));
-                    }
-                }
-            }
-        }
+        (Ok(eager), Ok(pooled)) => assert_eq!(eager.differs_from(pooled), None),
         _ => panic!("one parse fails, the other does not"),
+    }
+    // The scanner's fast path against quick-xml's events alone.
+    match (&eager, &Document::parse_with_quick_xml(bytes)) {
+        (Err(a), Err(b)) => assert_eq!(a, b, "the scanner and quick-xml fail differently"),
+        (Ok(scanned), Ok(reference)) => assert_eq!(reference.differs_from(scanned), None),
+        (a, b) => panic!("scanner: {a:?}, quick-xml: {b:?}"),
     }
     match Document::parse(bytes) {
         Err(error) => {

@@ -17,6 +17,8 @@ use quick_xml::Reader;
 use rustc_hash::FxHashMap;
 use std::fmt;
 
+mod scan;
+
 pub type NodeId = u32;
 const NONE: NodeId = u32::MAX;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -351,6 +353,140 @@ const SCRATCH_KEEP: usize = 64 << 20;
 const SHORT_TEXT: usize = 16;
 
 impl Builder {
+    fn new(
+        nodes: Vec<Node>,
+        text: String,
+        base: usize,
+        record: bool,
+        len: usize,
+        pool: Option<std::sync::Arc<TextPool>>,
+        pooled: bool,
+    ) -> Builder {
+        Builder {
+            nodes,
+            text,
+            far_parents: Vec::new(),
+            names: FxHashMap::default(),
+            name_list: Vec::new(),
+            root_first: Vec::new(),
+            stack: Vec::new(),
+            base,
+            positions: record.then(|| Positions {
+                spans: Vec::with_capacity(len / 40 + 8),
+                breaks: Vec::new(),
+            }),
+            values: Vec::new(),
+            short: FxHashMap::default(),
+            pool,
+            pooled,
+        }
+    }
+
+    /// Build from quick-xml's events over `source` (the file after its BOM).
+    fn quick_xml_events(&mut self, source: &str) -> Result<(), XmlError> {
+        let base = self.base;
+        let mut reader = Reader::from_str(source);
+        reader.config_mut().check_end_names = true;
+        loop {
+            let before = reader.buffer_position() as usize + base;
+            let event = reader.read_event().map_err(|e| {
+                err(
+                    xml_error_message(&e),
+                    reader.error_position() as usize + base,
+                )
+            })?;
+            let after = reader.buffer_position() as usize + base;
+            match event {
+                Event::Start(tag) => {
+                    check_attributes(&tag, before)?;
+                    self.start_tag(tag.name().as_ref(), before)?;
+                }
+                Event::Empty(tag) => {
+                    check_attributes(&tag, before)?;
+                    self.empty_tag(tag.name().as_ref(), before, after)?;
+                }
+                Event::End(_) => self.close(after),
+                Event::Text(text) => self.text_event(&text, before)?,
+                Event::CData(cdata) => self.cdata(&cdata.into_inner(), before),
+                Event::GeneralRef(reference) => self.reference(&reference, before)?,
+                Event::Eof => return Ok(()),
+                // Declarations, comments, processing instructions and DOCTYPE carry no metadata.
+                _ => {}
+            }
+        }
+    }
+
+    /// A start tag at `before` (its qualified name).
+    fn start_tag(&mut self, qualified: &str, before: usize) -> Result<(), XmlError> {
+        let node = self.open(local_name(qualified), before)?;
+        self.push_open(node, before);
+        Ok(())
+    }
+
+    /// An empty-element tag, `<x/>`, from `before` to `after`.
+    fn empty_tag(&mut self, qualified: &str, before: usize, after: usize) -> Result<(), XmlError> {
+        let node = self.open(local_name(qualified), before)?;
+        self.nodes[node as usize].set_leaf();
+        if let Some(p) = &mut self.positions {
+            p.spans[node as usize].end = after as u32;
+        }
+        Ok(())
+    }
+
+    /// Literal text at `before` (between markup and references).
+    fn text_event(&mut self, text: &str, before: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            if !text.trim().is_empty() {
+                let lead = text.len() - text.trim_start().len();
+                return Err(err("text outside the root element", before + lead));
+            }
+        } else {
+            self.text(text, before, true);
+        }
+        Ok(())
+    }
+
+    /// A CDATA section's content; the section starts at `before`.
+    fn cdata(&mut self, content: &str, before: usize) {
+        self.text(content, before + "<![CDATA[".len(), false);
+    }
+
+    /// `&name;` at `before`: one of the five predefined entities or a character reference.
+    fn reference(&mut self, name: &str, before: usize) -> Result<(), XmlError> {
+        let decoded = match quick_xml::events::BytesRef::new(name).resolve_char_ref() {
+            Ok(Some(c)) if !xml_char(c) => {
+                return Err(err(
+                    format!(
+                        "&{name};: the character U+{:04X} is not allowed in XML 1.0",
+                        c as u32
+                    ),
+                    before,
+                ))
+            }
+            Ok(Some(c)) => c,
+            Ok(None) => predefined_entity(name).ok_or_else(|| {
+                err(
+                    format!(
+                        "undefined entity &{name};: only the five XML entities and character references are allowed (DTD entities are never expanded)"
+                    ),
+                    before,
+                )
+            })?,
+            Err(_) => {
+                return Err(err(
+                    format!("invalid character reference &{name};"),
+                    before,
+                ))
+            }
+        };
+        if self.stack.is_empty() {
+            return Err(err("entity reference outside the root element", before));
+        }
+        let mut buf = [0u8; 4];
+        self.text(decoded.encode_utf8(&mut buf), before, false);
+        Ok(())
+    }
+
     fn intern(&mut self, name: &str, offset: usize) -> Result<u16, XmlError> {
         if let Some(&id) = self.names.get(name) {
             return Ok(id);
@@ -608,7 +744,7 @@ impl Document {
     /// Parse a whole file held in memory, recording every element's position. Never panics; a
     /// malformed file is an `XmlError` with the offset of the problem in the original bytes.
     pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
-        let (mut doc, positions) = Self::parse_with(bytes, true, None, false)?;
+        let (mut doc, positions) = Self::parse_with(bytes, true, true, None, false)?;
         doc.positions = std::sync::OnceLock::from(positions.map(Box::new));
         Ok(doc)
     }
@@ -622,7 +758,7 @@ impl Document {
         run: &RunPools,
     ) -> Result<Document, XmlError> {
         let pool = run.current();
-        let (mut doc, _) = Self::parse_with(bytes, false, Some(pool.clone()), true)?;
+        let (mut doc, _) = Self::parse_with(bytes, true, false, Some(pool.clone()), true)?;
         doc.source = Some(source);
         doc.pool = Some(pool);
         Ok(doc)
@@ -630,6 +766,7 @@ impl Document {
 
     fn parse_with(
         bytes: &[u8],
+        scanner: bool,
         record: bool,
         pool: Option<std::sync::Arc<TextPool>>,
         pooled: bool,
@@ -658,102 +795,16 @@ impl Document {
         // and copied out at their exact size: no growth slack stays, and no big buffer is freed
         // per file to fragment the heap.
         let (nodes, text) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        let mut builder = Builder {
-            nodes,
-            text,
-            far_parents: Vec::new(),
-            names: FxHashMap::default(),
-            name_list: Vec::new(),
-            root_first: Vec::new(),
-            stack: Vec::new(),
-            base,
-            positions: record.then(|| Positions {
-                spans: Vec::with_capacity(bytes.len() / 40 + 8),
-                breaks: Vec::new(),
-            }),
-            values: Vec::new(),
-            short: FxHashMap::default(),
-            pool,
-            pooled,
-        };
-        let mut reader = Reader::from_str(source);
-        reader.config_mut().check_end_names = true;
-        loop {
-            let before = reader.buffer_position() as usize + base;
-            let event = reader.read_event().map_err(|e| {
-                err(
-                    xml_error_message(&e),
-                    reader.error_position() as usize + base,
-                )
-            })?;
-            let after = reader.buffer_position() as usize + base;
-            match event {
-                Event::Start(tag) => {
-                    check_attributes(&tag, before)?;
-                    let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.push_open(node, before);
-                }
-                Event::Empty(tag) => {
-                    check_attributes(&tag, before)?;
-                    let node = builder.open(local_name(tag.name().as_ref()), before)?;
-                    builder.nodes[node as usize].set_leaf();
-                    if let Some(p) = &mut builder.positions {
-                        p.spans[node as usize].end = after as u32;
-                    }
-                }
-                Event::End(_) => builder.close(after),
-                Event::Text(text) => {
-                    if builder.stack.is_empty() {
-                        if !text.trim().is_empty() {
-                            let lead = text.len() - text.trim_start().len();
-                            return Err(err("text outside the root element", before + lead));
-                        }
-                    } else {
-                        builder.text(&text, before, true);
-                    }
-                }
-                Event::CData(cdata) => {
-                    let content = cdata.into_inner();
-                    builder.text(&content, before + "<![CDATA[".len(), false);
-                }
-                Event::GeneralRef(reference) => {
-                    let decoded = match reference.resolve_char_ref() {
-                        Ok(Some(c)) if !xml_char(c) => {
-                            return Err(err(
-                                format!(
-                                    "&{};: the character U+{:04X} is not allowed in XML 1.0",
-                                    &*reference, c as u32
-                                ),
-                                before,
-                            ))
-                        }
-                        Ok(Some(c)) => c,
-                        Ok(None) => predefined_entity(&reference).ok_or_else(|| {
-                            err(
-                                format!(
-                                    "undefined entity &{};: only the five XML entities and character references are allowed (DTD entities are never expanded)",
-                                    &*reference
-                                ),
-                                before,
-                            )
-                        })?,
-                        Err(_) => {
-                            return Err(err(
-                                format!("invalid character reference &{};", &*reference),
-                                before,
-                            ))
-                        }
-                    };
-                    if builder.stack.is_empty() {
-                        return Err(err("entity reference outside the root element", before));
-                    }
-                    let mut buf = [0u8; 4];
-                    builder.text(decoded.encode_utf8(&mut buf), before, false);
-                }
-                Event::Eof => break,
-                // Declarations, comments, processing instructions and DOCTYPE carry no metadata.
-                _ => {}
-            }
+        let mut builder = Builder::new(nodes, text, base, record, bytes.len(), pool, pooled);
+        // Most files take the scanner's fast path; anything it leaves (a DOCTYPE, a non-ASCII
+        // name, every malformed file) is parsed again from the start by quick-xml, which then
+        // gives the same document or the error.
+        if !scanner || scan::scan(source, base, &mut builder).is_err() {
+            let (mut nodes, mut text) = (builder.nodes, builder.text);
+            nodes.clear();
+            text.clear();
+            builder = Builder::new(nodes, text, base, record, bytes.len(), builder.pool, pooled);
+            builder.quick_xml_events(source)?;
         }
         if let Some(open) = builder.stack.last() {
             let node = &builder.nodes[open.node as usize];
@@ -815,7 +866,8 @@ impl Document {
     /// The positions of this document in `bytes` (the bytes it was parsed from): a parse that
     /// records them and lays the text out as this document's parse did.
     fn positions_from(&self, bytes: &[u8]) -> Option<Box<Positions>> {
-        let (doc, positions) = Self::parse_with(bytes, true, None, self.pool.is_some()).ok()?;
+        let (doc, positions) =
+            Self::parse_with(bytes, true, true, None, self.pool.is_some()).ok()?;
         (doc.nodes.len() == self.nodes.len())
             .then_some(positions)
             .flatten()
@@ -827,11 +879,44 @@ impl Document {
     #[doc(hidden)]
     pub fn parse_pooled_in_memory(bytes: &[u8], run: &RunPools) -> Result<Document, XmlError> {
         let pool = run.current();
-        let (mut doc, _) = Self::parse_with(bytes, false, Some(pool.clone()), true)?;
+        let (mut doc, _) = Self::parse_with(bytes, true, false, Some(pool.clone()), true)?;
         doc.pool = Some(pool);
         let positions = doc.positions_from(bytes);
         doc.positions = std::sync::OnceLock::from(positions);
         Ok(doc)
+    }
+
+    /// For tests and fuzzing: `parse` without the scanner's fast path (quick-xml's events only).
+    #[doc(hidden)]
+    pub fn parse_with_quick_xml(bytes: &[u8]) -> Result<Document, XmlError> {
+        let (mut doc, positions) = Self::parse_with(bytes, false, true, None, false)?;
+        doc.positions = std::sync::OnceLock::from(positions.map(Box::new));
+        Ok(doc)
+    }
+
+    /// For tests and fuzzing: the first way `other` answers differently from this document
+    /// (names, text, parents, children, spans, text spans), if any.
+    #[doc(hidden)]
+    pub fn differs_from(&self, other: &Document) -> Option<String> {
+        if self.len() != other.len() {
+            return Some(format!("{} nodes, not {}", other.len(), self.len()));
+        }
+        for n in 0..self.len() as NodeId {
+            let len = self.text(n).len();
+            let same = self.name(n) == other.name(n)
+                && self.text(n) == other.text(n)
+                && self.parent(n) == other.parent(n)
+                && self.children(n).eq(other.children(n))
+                && self.span(n) == other.span(n)
+                && [(0, len), (len / 2, len), (0, len / 2)]
+                    .into_iter()
+                    .filter(|(a, b)| a < b)
+                    .all(|(a, b)| self.text_span(n, a, b) == other.text_span(n, a, b));
+            if !same {
+                return Some(format!("node {n} (<{}>) differs", self.name(n)));
+            }
+        }
+        None
     }
 
     /// Whether the positions are held (recorded at parse, or loaded for a finding).
@@ -1478,6 +1563,63 @@ mod tests {
         let doc = parse("<md:R xmlns:md=\"u\"><md:a xsi:type=\"x\">1</md:a></md:R>");
         assert_eq!(doc.name(doc.root()), "R");
         assert!(doc.child(doc.root(), "a").is_some());
+    }
+
+    /// Whether the scanner reads `xml` itself (rather than leaving it to quick-xml).
+    fn scanned(xml: &str) -> bool {
+        let mut builder = Builder::new(Vec::new(), String::new(), 0, true, xml.len(), None, false);
+        scan::scan(xml, 0, &mut builder).is_ok()
+    }
+
+    #[test]
+    fn the_scanner_and_quick_xml_build_the_same_document() {
+        // (input, whether the scanner reads it itself)
+        let cases: &[(&str, bool)] = &[
+            ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n  <custom>false</custom>\n  <fieldPermissions>\n    <editable>true</editable>\n    <field>Account.Name</field>\n  </fieldPermissions>\n</Profile>\n", true),
+            ("<R><f>a &lt; b &amp;&amp; c &#x41;&#66;</f><g>&quot;&apos;&gt;</g></R>", true),
+            ("<R><c><![CDATA[<raw> & ]] text]]></c><c>x<![CDATA[y]]>z</c></R>", true),
+            ("<!-- lead --><R><!----><a>x<!-- - -- ->-->y</a><!---x--></R><!-- tail -->", true),
+            ("<R><e/><e /><e a=\"1\"/><f a='>' b=\"'\">v</f><g xsi:nil=\"true\"/></R>", true),
+            ("<ns:R xmlns:ns=\"u\"><ns:a>x</ns:a></ns:R>", true),
+            ("<R>\r\n  <a>line\r\nbreak</a>\r\n</R>\r\n", true),
+            ("<?pi stuff?><R><?other ?>x</R>", true),
+            ("<R><caf\u{e9}>x</caf\u{e9}></R>", false),
+            ("<!DOCTYPE R><R/>", false),
+            ("<R><a>x</a ></R>", false),
+            ("<R><a>x</b></R>", false),
+            ("<R><a>x</a>", false),
+            ("<R>&bogus;</R>", false),
+            ("<R>&#0;</R>", false),
+            ("<R>& x</R>", false),
+            ("<R>&lt</R>", false),
+            ("", false),
+            ("text<R/>", false),
+            ("<R/><S/>", false),
+            ("<R attr=></R>", false),
+            ("<R a=\"&bad;\"/>", false),
+            ("<R a=\"1\" a=\"2\"/>", false),
+            ("<?>", false),
+            ("<??><R/>", true),
+            ("<!--><R/>-->", false),
+            ("<!-x-><R/>", false),
+            ("<![CDATA[x]]><R/>", true),
+            ("<R><![CDATA[x]]</R>", false),
+            ("<R></R", false),
+            ("<R>x</R>&amp;", false),
+            ("< R/>", false),
+            ("<R><a/ ></R>", false),
+        ];
+        for (xml, fast) in cases {
+            assert_eq!(scanned(xml), *fast, "does the scanner read {xml:?}?");
+            match (
+                Document::parse(xml.as_bytes()),
+                Document::parse_with_quick_xml(xml.as_bytes()),
+            ) {
+                (Ok(a), Ok(b)) => assert_eq!(a.differs_from(&b), None, "{xml:?}"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{xml:?}"),
+                (a, b) => panic!("{xml:?}: {a:?} but quick-xml: {b:?}"),
+            }
+        }
     }
 
     #[test]
