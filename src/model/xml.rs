@@ -16,6 +16,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use rustc_hash::FxHashMap;
 use std::fmt;
+use std::hash::BuildHasher;
 
 mod scan;
 
@@ -117,8 +118,8 @@ struct ThreadPool {
     by_hash: FxHashMap<u64, u32>,
     /// Values whose hash another value already has (expected never; kept exact all the same).
     collided: FxHashMap<Box<str>, u32>,
-    /// Name tables already built on this thread, by their names joined with NUL.
-    names: FxHashMap<Box<str>, std::sync::Arc<Names>>,
+    /// Name tables already built on this thread, by the hash of their names in order.
+    names: FxHashMap<u64, std::sync::Arc<Names>>,
 }
 
 thread_local! {
@@ -216,7 +217,7 @@ struct Names {
 }
 
 impl Names {
-    fn build(list: &[Box<str>]) -> Names {
+    fn build(list: &[&str]) -> Names {
         let mut text = String::with_capacity(list.iter().map(|n| n.len()).sum());
         let mut ends = Vec::with_capacity(list.len());
         for n in list {
@@ -224,12 +225,21 @@ impl Names {
             ends.push(text.len() as u32);
         }
         let mut sorted: Vec<u16> = (0..list.len() as u16).collect();
-        sorted.sort_by(|a, b| list[*a as usize].cmp(&list[*b as usize]));
+        sorted.sort_by(|a, b| list[*a as usize].cmp(list[*b as usize]));
         Names {
             text: text.into_boxed_str(),
             ends: ends.into_boxed_slice(),
             sorted: sorted.into_boxed_slice(),
         }
+    }
+
+    /// Whether this table names exactly `list`, in order.
+    fn is(&self, list: &[&str]) -> bool {
+        self.ends.len() == list.len()
+            && list
+                .iter()
+                .enumerate()
+                .all(|(i, n)| self.get(i as u16) == *n)
     }
 
     fn get(&self, id: u16) -> &str {
@@ -313,15 +323,16 @@ struct Open {
     text_raw: u32,
 }
 
-struct Builder {
+struct Builder<'s> {
     nodes: Vec<Node>,
     /// Leaf values, one after another (a value shared with an earlier leaf is not repeated).
     text: String,
     /// `Document::far_parents`, in node order.
     far_parents: Vec<(NodeId, NodeId)>,
-    names: FxHashMap<Box<str>, u16>,
+    /// Names (slices of the file) → id, while parsing.
+    names: FxHashMap<&'s str, u16>,
     /// Names by id, while parsing (then `Names`).
-    name_list: Vec<Box<str>>,
+    name_list: Vec<&'s str>,
     /// The root's first child of each name id, while parsing.
     root_first: Vec<NodeId>,
     stack: Vec<Open>,
@@ -330,8 +341,9 @@ struct Builder {
     positions: Option<Positions>,
     /// `Document::values`, while parsing.
     values: Vec<(u32, u32)>,
-    /// Short leaf values already in `values` (`true`, `false`, `Read`...): stored once.
-    short: FxHashMap<Box<str>, u32>,
+    /// Short leaf values already in `values` (`true`, `false`, `Read`...), by their hash: stored
+    /// once (a value whose hash an unequal one already has is stored again).
+    short: FxHashMap<u64, u32>,
     /// Plain leaf values up to `POOL_MAX` go to the run's pool: `Some` when parsing for the
     /// run, `None` with `pooled` set when re-parsing only for positions (the text laid out the
     /// same way, nothing added to the pool).
@@ -352,7 +364,7 @@ const SCRATCH_KEEP: usize = 64 << 20;
 /// Leaf values up to this length are stored once per document.
 const SHORT_TEXT: usize = 16;
 
-impl Builder {
+impl<'s> Builder<'s> {
     fn new(
         nodes: Vec<Node>,
         text: String,
@@ -361,7 +373,7 @@ impl Builder {
         len: usize,
         pool: Option<std::sync::Arc<TextPool>>,
         pooled: bool,
-    ) -> Builder {
+    ) -> Builder<'s> {
         Builder {
             nodes,
             text,
@@ -383,7 +395,7 @@ impl Builder {
     }
 
     /// Build from quick-xml's events over `source` (the file after its BOM).
-    fn quick_xml_events(&mut self, source: &str) -> Result<(), XmlError> {
+    fn quick_xml_events(&mut self, source: &'s str) -> Result<(), XmlError> {
         let base = self.base;
         let mut reader = Reader::from_str(source);
         reader.config_mut().check_end_names = true;
@@ -399,11 +411,11 @@ impl Builder {
             match event {
                 Event::Start(tag) => {
                     check_attributes(&tag, before)?;
-                    self.start_tag(tag.name().as_ref(), before)?;
+                    self.start_tag(tag_name(source, &tag, before - base)?, before)?;
                 }
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
-                    self.empty_tag(tag.name().as_ref(), before, after)?;
+                    self.empty_tag(tag_name(source, &tag, before - base)?, before, after)?;
                 }
                 Event::End(_) => self.close(after),
                 Event::Text(text) => self.text_event(&text, before)?,
@@ -417,14 +429,19 @@ impl Builder {
     }
 
     /// A start tag at `before` (its qualified name).
-    fn start_tag(&mut self, qualified: &str, before: usize) -> Result<(), XmlError> {
+    fn start_tag(&mut self, qualified: &'s str, before: usize) -> Result<(), XmlError> {
         let node = self.open(local_name(qualified), before)?;
         self.push_open(node, before);
         Ok(())
     }
 
     /// An empty-element tag, `<x/>`, from `before` to `after`.
-    fn empty_tag(&mut self, qualified: &str, before: usize, after: usize) -> Result<(), XmlError> {
+    fn empty_tag(
+        &mut self,
+        qualified: &'s str,
+        before: usize,
+        after: usize,
+    ) -> Result<(), XmlError> {
         let node = self.open(local_name(qualified), before)?;
         self.nodes[node as usize].set_leaf();
         if let Some(p) = &mut self.positions {
@@ -487,7 +504,7 @@ impl Builder {
         Ok(())
     }
 
-    fn intern(&mut self, name: &str, offset: usize) -> Result<u16, XmlError> {
+    fn intern(&mut self, name: &'s str, offset: usize) -> Result<u16, XmlError> {
         if let Some(&id) = self.names.get(name) {
             return Ok(id);
         }
@@ -500,12 +517,12 @@ impl Builder {
                     offset,
                 )
             })?;
-        self.name_list.push(name.into());
-        self.names.insert(name.into(), id);
+        self.name_list.push(name);
+        self.names.insert(name, id);
         Ok(id)
     }
 
-    fn open(&mut self, name: &str, start: usize) -> Result<NodeId, XmlError> {
+    fn open(&mut self, name: &'s str, start: usize) -> Result<NodeId, XmlError> {
         if name.is_empty() {
             return Err(XmlError {
                 message: "malformed XML: `<>` is not an element (in a formula, write `&lt;&gt;` for not-equal)".into(),
@@ -626,15 +643,19 @@ impl Builder {
                 0
             } else if open.plain && len as usize <= SHORT_TEXT {
                 let value = &self.text[start as usize..];
-                match self.short.get(value) {
-                    Some(&earlier) => {
+                let hash = rustc_hash::FxBuildHasher.hash_one(value);
+                let earlier = self.short.get(&hash).copied().filter(|&data| {
+                    let (at, len) = self.values[data as usize - 1];
+                    self.text.get(at as usize..(at + len) as usize) == Some(value)
+                });
+                match earlier {
+                    Some(earlier) => {
                         self.text.truncate(start as usize);
                         earlier
                     }
                     None => {
-                        let value: Box<str> = value.into();
                         let data = self.push_value(start, len);
-                        self.short.insert(value, data);
+                        self.short.entry(hash).or_insert(data);
                         data
                     }
                 }
@@ -698,21 +719,42 @@ impl Builder {
 
 /// The name table for `list`: the one this thread already built for the same list when parsing
 /// for a run (`shared`), else a new one.
-fn shared_names(list: &[Box<str>], shared: bool) -> std::sync::Arc<Names> {
+fn shared_names(list: &[&str], shared: bool) -> std::sync::Arc<Names> {
     if !shared {
         return std::sync::Arc::new(Names::build(list));
     }
-    let key = list.join("\0");
+    let key = rustc_hash::FxBuildHasher.hash_one(list);
     THREAD_POOL.with(|t| {
         let mut t = t.borrow_mut();
         let Some(tp) = t.as_mut() else {
             return std::sync::Arc::new(Names::build(list));
         };
-        tp.names
-            .entry(key.into_boxed_str())
-            .or_insert_with(|| std::sync::Arc::new(Names::build(list)))
-            .clone()
+        match tp.names.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) if e.get().is(list) => e.get().clone(),
+            // Another list with the same hash (expected never): a table of its own.
+            std::collections::hash_map::Entry::Occupied(_) => {
+                std::sync::Arc::new(Names::build(list))
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(std::sync::Arc::new(Names::build(list))).clone()
+            }
+        }
     })
+}
+
+/// The qualified name of a start tag quick-xml read at `at` in `source`, as a slice of `source`
+/// (it follows the `<`).
+fn tag_name<'s>(
+    source: &'s str,
+    tag: &quick_xml::events::BytesStart,
+    at: usize,
+) -> Result<&'s str, XmlError> {
+    let name = tag.name();
+    let name: &str = name.as_ref();
+    source
+        .get(at + 1..at + 1 + name.len())
+        .filter(|s| *s == name)
+        .ok_or_else(|| err("malformed XML: a tag name out of place", at))
 }
 
 fn err(message: impl Into<String>, offset: usize) -> XmlError {

@@ -56,7 +56,11 @@ fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// Feed `builder` the events of `source` (the file after its BOM, which starts at `base`).
 /// `Err(Declined)` leaves `builder` part-built: the caller starts over.
-pub(super) fn scan(source: &str, base: usize, builder: &mut Builder) -> Result<(), Declined> {
+pub(super) fn scan<'s>(
+    source: &'s str,
+    base: usize,
+    builder: &mut Builder<'s>,
+) -> Result<(), Declined> {
     let bytes = source.as_bytes();
     // The open elements' qualified names, as ranges of `bytes`, to match their end tags.
     let mut open: Vec<(usize, usize)> = Vec::new();
