@@ -6,8 +6,11 @@
 //! too; the rare parent too far back for 16 bits is kept aside. Byte spans are not kept by default: a
 //! document read from a file keeps the file's path, length and content hash, and re-reads and
 //! re-parses it (verified) the first time a finding needs a position in it, so any finding still
-//! maps back to a line and column while the run holds less than the bytes it read. The builder is a loop over quick-xml events with an explicit stack: nesting depth costs
-//! heap, never call stack. DTD entities are never expanded; only the five predefined entities and
+//! maps back to a line and column while the run holds less than the bytes it read.
+//!
+//! The builder is fed by a scanner for the common shape of metadata XML (`scan.rs`), or by
+//! quick-xml's events for whatever the scanner declines; it keeps an explicit stack: nesting
+//! depth costs heap, never call stack. DTD entities are never expanded; only the five predefined entities and
 //! character references are decoded, and an offset map records where decoded text came from so a
 //! position inside a formula maps back to the raw bytes.
 
@@ -333,6 +336,12 @@ struct Builder<'s> {
     names: FxHashMap<&'s str, u16>,
     /// Names by id, while parsing (then `Names`).
     name_list: Vec<&'s str>,
+    /// For each name id, the name that came next after it last time (`u16::MAX`: none yet):
+    /// metadata repeats its sequences (`fieldPermissions`, `editable`, `field`, `readable`), so
+    /// the next name is most often the one guessed, found by one comparison and no hashing.
+    follows: Vec<u16>,
+    /// The last name interned.
+    last_name: u16,
     /// The root's first child of each name id, while parsing.
     root_first: Vec<NodeId>,
     stack: Vec<Open>,
@@ -380,6 +389,8 @@ impl<'s> Builder<'s> {
             far_parents: Vec::new(),
             names: FxHashMap::default(),
             name_list: Vec::new(),
+            follows: Vec::new(),
+            last_name: u16::MAX,
             root_first: Vec::new(),
             stack: Vec::new(),
             base,
@@ -505,6 +516,23 @@ impl<'s> Builder<'s> {
     }
 
     fn intern(&mut self, name: &'s str, offset: usize) -> Result<u16, XmlError> {
+        let guess = self.follows.get(self.last_name as usize).copied();
+        if let Some(&guessed) = guess.and_then(|g| self.name_list.get(g as usize)) {
+            if guessed == name {
+                self.last_name = guess.unwrap_or(u16::MAX);
+                return Ok(self.last_name);
+            }
+        }
+        let id = self.lookup(name, offset)?;
+        if let Some(slot) = self.follows.get_mut(self.last_name as usize) {
+            *slot = id;
+        }
+        self.last_name = id;
+        Ok(id)
+    }
+
+    /// `name`'s id, from the table (or a new one).
+    fn lookup(&mut self, name: &'s str, offset: usize) -> Result<u16, XmlError> {
         if let Some(&id) = self.names.get(name) {
             return Ok(id);
         }
@@ -518,6 +546,7 @@ impl<'s> Builder<'s> {
                 )
             })?;
         self.name_list.push(name);
+        self.follows.push(u16::MAX);
         self.names.insert(name, id);
         Ok(id)
     }
@@ -1194,20 +1223,29 @@ impl Document {
     /// Does any text inside `node` (itself and its descendants) contain `needle`, ignoring ASCII
     /// case? A cheap pre-filter before a policy walks the element in script.
     pub fn subtree_mentions(&self, node: NodeId, needle: &str) -> bool {
-        let lower = needle.to_ascii_lowercase();
-        let finder = memchr::memmem::Finder::new(lower.as_bytes());
-        let mut buf = Vec::new();
-        for id in node as usize..self.subtree_end(node) {
+        let needle = needle.to_ascii_lowercase();
+        let needle = needle.as_bytes();
+        let Some(&first) = needle.first() else {
+            return (node as usize..self.subtree_end(node))
+                .any(|id| !self.text(id as NodeId).is_empty());
+        };
+        // Without letters the case cannot matter: search the text as it is. Otherwise find the
+        // first byte in either case and compare the rest ignoring case (no lowercased copy).
+        let exact = (!needle.iter().any(u8::is_ascii_lowercase))
+            .then(|| memchr::memmem::Finder::new(needle));
+        let upper = first.to_ascii_uppercase();
+        (node as usize..self.subtree_end(node)).any(|id| {
             let text = self.text(id as NodeId).as_bytes();
-            if !text.is_empty() {
-                buf.clear();
-                buf.extend(text.iter().map(u8::to_ascii_lowercase));
-                if finder.find(&buf).is_some() {
-                    return true;
-                }
+            if text.len() < needle.len() {
+                return false;
             }
-        }
-        false
+            if let Some(finder) = &exact {
+                return finder.find(text).is_some();
+            }
+            let last_start = text.len() - needle.len();
+            memchr::memchr2_iter(first, upper, &text[..=last_start])
+                .any(|at| text[at..at + needle.len()].eq_ignore_ascii_case(needle))
+        })
     }
 
     /// Name the document's root in anchors: the API name of the component the file defines.
@@ -1550,6 +1588,55 @@ mod tests {
         assert!(!doc.subtree_mentions(a, "$permission"));
         assert!(doc.subtree_mentions(b, "$PERMISSION"));
         assert!(doc.subtree_mentions(doc.root(), "$user"));
+    }
+
+    #[test]
+    fn names_are_right_when_the_sequence_changes() {
+        // The builder guesses each name from the one before it: every guess here is tested
+        // both right and wrong.
+        let names = [
+            "a", "b", "a", "c", "a", "b", "b", "c", "c", "a", "ab", "a", "b",
+        ];
+        let body: String = names.iter().map(|n| format!("<{n}>x</{n}>")).collect();
+        let doc = parse(&format!("<R>{body}</R>"));
+        let got: Vec<&str> = doc.children(doc.root()).map(|c| doc.name(c)).collect();
+        assert_eq!(got, names);
+    }
+
+    #[test]
+    fn subtree_mentions_answers_like_a_lowercased_search() {
+        let texts = [
+            "",
+            "a",
+            "$USER.Username",
+            "x$uSeR",
+            "005000000",
+            "id 00E1x",
+            "tail $us",
+            "é$User",
+            "&lt;$user",
+            "ab",
+            "AB",
+            "0",
+        ];
+        let needles = ["", "$user", "00e", "005", "b", "B", "$us", "é", "ab", "zz"];
+        for text in texts {
+            let escaped = text.replace('&', "&amp;");
+            let doc = parse(&format!("<R><a><f>{escaped}</f><g/></a></R>"));
+            let a = doc.child(doc.root(), "a").unwrap();
+            for needle in needles {
+                let expected = doc
+                    .text(a + 1)
+                    .to_ascii_lowercase()
+                    .contains(&needle.to_ascii_lowercase())
+                    && !(needle.is_empty() && text.is_empty());
+                assert_eq!(
+                    doc.subtree_mentions(a, needle),
+                    expected,
+                    "{text:?} {needle:?}"
+                );
+            }
+        }
     }
 
     #[test]
