@@ -44,9 +44,15 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-fn median_f64(mut values: Vec<f64>) -> f64 {
+/// The median and the range, as text.
+fn median_f64(mut values: Vec<f64>) -> String {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    format!(
+        "{:.2}x (runs {:.2}-{:.2})",
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1]
+    )
 }
 
 fn main() {
@@ -130,13 +136,13 @@ fn main() {
         mb / token_t.as_secs_f64()
     );
     println!(
-        "ratio           {:.2}x  (target <= 1.30)  median of the {runs} runs' ratios",
+        "ratio           {}  (target <= 1.30)  median of the {runs} runs' ratios",
         median_f64(ratios)
     );
     println!("peak RSS        {rss:.0} MB  (target <= 300)");
     let single_t = median(single_times);
     println!(
-        "one thread      {:.1} ms  speedup 1 -> {} threads: {:.2}x  (median of the runs' speedups)",
+        "one thread      {:.1} ms  speedup 1 -> {} threads: {}  (median of the runs' speedups)",
         single_t.as_secs_f64() * 1e3,
         rayon::current_num_threads(),
         median_f64(speedups)
