@@ -404,6 +404,7 @@ impl Org {
                     path: source.path.clone(),
                     len: source.len,
                     hash: source.hash(),
+                    lines: source.shared_lines(),
                 };
                 let doc = Document::parse_file(bytes, origin, pools).map(|mut d| {
                     d.set_root_name(name);

@@ -269,6 +269,8 @@ pub struct SourceRef {
     pub path: std::sync::Arc<std::path::Path>,
     pub len: u64,
     pub hash: u64,
+    /// The file's line index, built from the same bytes when they are re-read.
+    pub lines: crate::source::SharedLines,
 }
 
 /// A parsed metadata file. Holds no copy of the source: positions come from the file on disk.
@@ -931,6 +933,7 @@ impl Document {
         if bytes.len() as u64 != source.len || crate::source::content_hash(&bytes) != source.hash {
             return None;
         }
+        source.lines.fill(&bytes);
         self.positions_from(&bytes)
     }
 
@@ -1470,6 +1473,7 @@ mod tests {
                 path: path.into(),
                 len: bytes.len() as u64,
                 hash: crate::source::content_hash(&bytes),
+                lines: Default::default(),
             };
             docs.push(Document::parse_file(&bytes, source, &run).unwrap());
         }
@@ -1507,6 +1511,7 @@ mod tests {
             path: other_path.into(),
             len: bytes.len() as u64,
             hash: crate::source::content_hash(&bytes),
+            lines: Default::default(),
         };
         let other = Document::parse_file(&bytes, source, &run).unwrap();
         assert!(!std::sync::Arc::ptr_eq(&docs[0].names, &other.names));
@@ -1517,6 +1522,43 @@ mod tests {
         let other = RunPools::new();
         assert!(!std::sync::Arc::ptr_eq(&other.current(), pool));
         RunPools::release_thread();
+    }
+
+    #[test]
+    fn positions_read_again_also_give_the_file_its_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunPools::new();
+        let xml = "<Profile>\n  <custom>true</custom>\n</Profile>\n";
+        let mut files = Vec::new();
+        for name in ["located.xml", "not-located.xml"] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, xml).unwrap();
+            let file = crate::source::SourceFile::from_bytes(
+                name.into(),
+                path.as_path(),
+                true,
+                xml.as_bytes(),
+            );
+            let origin = SourceRef {
+                path: file.path.clone(),
+                len: file.len,
+                hash: file.hash(),
+                lines: file.shared_lines(),
+            };
+            let doc = Document::parse_file(xml.as_bytes(), origin, &run).unwrap();
+            files.push((path, file, doc));
+        }
+        RunPools::release_thread();
+        // One document's positions are read (a finding in it); then both files vanish.
+        assert_eq!(files[0].2.span(1).0, 12);
+        for (path, _, _) in &files {
+            std::fs::remove_file(path).unwrap();
+        }
+        // The located file's lines came with its positions: no second read was needed.
+        assert!(!files[0].1.changed_before_located());
+        assert_eq!(files[0].1.position(12), (2, 3));
+        // The other needs its own read, which now fails: it says so.
+        assert!(files[1].1.changed_before_located());
     }
 
     #[test]
@@ -1737,6 +1779,12 @@ mod tests {
             ("<R>x</R>&amp;", false),
             ("< R/>", false),
             ("<R><a/ ></R>", false),
+            ("<R><a>x&/a></a></R>", false),
+            ("<R><a>x&/a></R>", false),
+            ("<R><a>x&amp;/a></a><b></b><c>  </c><d>v</d ></R>", false),
+            ("<R><a></a><b>  </b><c>\n</c><d>v</d><e>&lt;</e><f>x<!-- c --></f></R>", true),
+            ("<R>x</R>", true),
+            ("<R></R>", true),
         ];
         for (xml, fast) in cases {
             assert_eq!(scanned(xml), *fast, "does the scanner read {xml:?}?");

@@ -243,13 +243,33 @@ pub struct SourceFile {
     pub len: u64,
     hash: u64,
     /// Line starts: built when a position is first asked, from the text re-read and verified
-    /// (a file without findings never needs them).
-    /// Boxed: most files never need theirs, and the run holds one `SourceFile` per file.
-    lines: OnceLock<Box<LineIndex>>,
+    /// (a file without findings never needs them), or by the document parsed from the file when
+    /// it re-reads the file for its elements' positions.
+    lines: SharedLines,
     text: OnceLock<Text>,
 }
 
+/// A file's line index, shared by its `SourceFile` and the document parsed from it: the first to
+/// read the file again (for a finding's element position, or for a line) builds it from the
+/// bytes it verified, so a located file is read once more, not twice.
+/// Boxed: most files never need theirs, and the run holds one per file.
+#[derive(Debug, Clone, Default)]
+pub struct SharedLines(Arc<OnceLock<Box<LineIndex>>>);
+
+impl SharedLines {
+    /// Build the index from `bytes` (the file's verified content) unless it is built already.
+    pub fn fill(&self, bytes: &[u8]) {
+        self.0
+            .get_or_init(|| Box::new(crate::alloc::uncounted(|| LineIndex::new(bytes))));
+    }
+}
+
 impl SourceFile {
+    /// The line index, to share with the document parsed from this file.
+    pub fn shared_lines(&self) -> SharedLines {
+        self.lines.clone()
+    }
+
     /// A file whose bytes were read for parsing; the bytes are not kept.
     pub fn from_bytes(
         rel: String,
@@ -263,7 +283,7 @@ impl SourceFile {
             metadata,
             len: bytes.len() as u64,
             hash: content_hash(bytes),
-            lines: OnceLock::new(),
+            lines: SharedLines::default(),
             text: OnceLock::new(),
         }
     }
@@ -271,7 +291,7 @@ impl SourceFile {
     /// A small file whose text the run holds anyway (config, register): kept as read.
     pub fn from_text(rel: String, path: impl Into<Arc<Path>>, text: &str) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, false, text.as_bytes());
-        let _ = file.lines.set(Box::new(LineIndex::new(text.as_bytes())));
+        let _ = file.lines.0.set(Box::new(LineIndex::new(text.as_bytes())));
         let _ = file.text.set(Text::Checked(Arc::from(text)));
         file
     }
@@ -279,7 +299,7 @@ impl SourceFile {
     /// A file that could not be read: no text, no lines.
     pub fn unreadable(rel: String, path: impl Into<Arc<Path>>, metadata: bool) -> SourceFile {
         let file = SourceFile::from_bytes(rel, path, metadata, b"");
-        let _ = file.lines.set(Box::new(LineIndex::new(b"")));
+        let _ = file.lines.0.set(Box::new(LineIndex::new(b"")));
         let _ = file.text.set(Text::Unread);
         file
     }
@@ -324,7 +344,7 @@ impl SourceFile {
     }
 
     pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| {
+        self.lines.0.get_or_init(|| {
             Box::new(crate::alloc::uncounted(|| {
                 if let Some(Text::Checked(t)) = self.text.get() {
                     return LineIndex::new(t.as_bytes());
