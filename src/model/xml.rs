@@ -209,13 +209,14 @@ impl TextPool {
     }
 }
 
-/// A document's element names: id → name, and name → id by binary search.
+/// A document's element names: id → name, and name → id by binary search (by length first, so
+/// most steps compare two integers rather than two strings).
 #[derive(Debug, Default)]
 struct Names {
     text: Box<str>,
     /// Where name `i` ends in `text` (it starts where name `i - 1` ends).
     ends: Box<[u32]>,
-    /// Name ids in the order of their names.
+    /// Name ids in the order of their names' (length, bytes).
     sorted: Box<[u16]>,
 }
 
@@ -228,7 +229,8 @@ impl Names {
             ends.push(text.len() as u32);
         }
         let mut sorted: Vec<u16> = (0..list.len() as u16).collect();
-        sorted.sort_by(|a, b| list[*a as usize].cmp(list[*b as usize]));
+        let key = |id: &u16| (list[*id as usize].len(), list[*id as usize]);
+        sorted.sort_by(|a, b| key(a).cmp(&key(b)));
         Names {
             text: text.into_boxed_str(),
             ends: ends.into_boxed_slice(),
@@ -253,7 +255,10 @@ impl Names {
 
     fn id(&self, name: &str) -> Option<u16> {
         self.sorted
-            .binary_search_by(|&id| self.get(id).cmp(name))
+            .binary_search_by(|&id| {
+                let candidate = self.get(id);
+                (candidate.len(), candidate).cmp(&(name.len(), name))
+            })
             .ok()
             .map(|i| self.sorted[i])
     }
@@ -1630,6 +1635,19 @@ mod tests {
         assert!(!doc.subtree_mentions(a, "$permission"));
         assert!(doc.subtree_mentions(b, "$PERMISSION"));
         assert!(doc.subtree_mentions(doc.root(), "$user"));
+    }
+
+    #[test]
+    fn every_name_is_found_by_length_then_bytes() {
+        let names = ["b", "ab", "a", "abc", "ba", "field", "fields", "Field", "z"];
+        let body: String = names.iter().map(|n| format!("<{n}>v</{n}>")).collect();
+        let doc = parse(&format!("<R>{body}</R>"));
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(doc.child(doc.root(), name), Some(i as NodeId + 1), "{name}");
+        }
+        for absent in ["", "c", "abd", "fiel", "FIELD", "aa", "R2"] {
+            assert_eq!(doc.child(doc.root(), absent), None, "{absent}");
+        }
     }
 
     #[test]
