@@ -123,9 +123,11 @@ pub fn discover_with<T: Send>(
     } else {
         let results = std::sync::Mutex::new(Vec::new());
         let (visit, results_ref) = (&visit, &results);
-        // One walking thread (this one waits): the pool's threads read and parse.
+        // Walking threads for half the pool (one on two cores; this thread waits): listing
+        // folders is mostly system calls, and the pool's threads read and parse meanwhile.
+        let walkers = (rayon::current_num_threads() / 2).max(1);
         let project = rayon::in_place_scope(|scope| {
-            walk(root, options, 1, &|file| {
+            walk(root, options, walkers, &|file| {
                 scope.spawn(move |_| {
                     let result = visit(file);
                     lock(results_ref).push(result);

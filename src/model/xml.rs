@@ -431,8 +431,11 @@ impl<'s> Builder<'s> {
 
     /// Build from quick-xml's events over `source` (the file after its BOM).
     fn quick_xml_events(&mut self, source: &'s str) -> Result<(), XmlError> {
-        let base = self.base;
         let mut reader = Reader::from_str(source);
+        // quick-xml drops a BOM at the start of what it reads without counting it: a second BOM
+        // (the first is already past). Its positions then start after that one.
+        let skipped = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let (source, base) = (&source[skipped..], self.base + skipped);
         reader.config_mut().check_end_names = true;
         loop {
             let before = reader.buffer_position() as usize + base;
@@ -446,11 +449,11 @@ impl<'s> Builder<'s> {
             match event {
                 Event::Start(tag) => {
                     check_attributes(&tag, before)?;
-                    self.start_tag(tag_name(source, &tag, before - base)?, before)?;
+                    self.start_tag(tag_name(source, &tag, before - base, base)?, before)?;
                 }
                 Event::Empty(tag) => {
                     check_attributes(&tag, before)?;
-                    self.empty_tag(tag_name(source, &tag, before - base)?, before, after)?;
+                    self.empty_tag(tag_name(source, &tag, before - base, base)?, before, after)?;
                 }
                 Event::End(_) => self.close(after),
                 Event::Text(text) => self.text_event(&text, before)?,
@@ -795,19 +798,20 @@ fn shared_names(list: &[&str], shared: bool) -> std::sync::Arc<Names> {
     })
 }
 
-/// The qualified name of a start tag quick-xml read at `at` in `source`, as a slice of `source`
-/// (it follows the `<`).
+/// The qualified name of a start tag quick-xml read at `at` in `source` (which starts at `base`
+/// in the file), as a slice of `source` (it follows the `<`).
 fn tag_name<'s>(
     source: &'s str,
     tag: &quick_xml::events::BytesStart,
     at: usize,
+    base: usize,
 ) -> Result<&'s str, XmlError> {
     let name = tag.name();
     let name: &str = name.as_ref();
     source
         .get(at + 1..at + 1 + name.len())
         .filter(|s| *s == name)
-        .ok_or_else(|| err("malformed XML: a tag name out of place", at))
+        .ok_or_else(|| err("malformed XML: a tag name out of place", base + at))
 }
 
 fn err(message: impl Into<String>, offset: usize) -> XmlError {
@@ -1010,6 +1014,13 @@ impl Document {
                     .all(|(a, b)| self.text_span(n, a, b) == other.text_span(n, a, b));
             if !same {
                 return Some(format!("node {n} (<{}>) differs", self.name(n)));
+            }
+        }
+        // The root's children found by name (its table of first children).
+        for c in self.children(self.root()) {
+            let name = self.name(c);
+            if self.child(self.root(), name) != other.child(other.root(), name) {
+                return Some(format!("the root's child <{name}> is found differently"));
             }
         }
         None
@@ -1749,6 +1760,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_second_bom_is_skipped_as_quick_xml_skips_it_and_a_third_is_text() {
+        // One BOM is the file's; quick-xml drops one more without counting it. Positions stay
+        // true either way, and a third is text outside the root, as it always was.
+        let src = "\u{FEFF}\u{FEFF}<Root><a>x</a></Root>";
+        let doc = parse(src);
+        let a = doc.child(doc.root(), "a").unwrap();
+        let (s, e) = doc.span(a);
+        assert_eq!(&src.as_bytes()[s..e], b"<a>x</a>");
+        assert_eq!(doc.span(doc.root()).0, 6);
+        let third = Document::parse("\u{FEFF}\u{FEFF}\u{FEFF}<R/>".as_bytes()).unwrap_err();
+        assert!(
+            third.message.contains("text outside the root"),
+            "{}",
+            third.message
+        );
+        assert_eq!(third.offset, 6);
     }
 
     #[test]

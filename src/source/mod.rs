@@ -273,8 +273,9 @@ pub struct SourceFile {
 
 /// A file's line index, shared by its `SourceFile` and the document parsed from it: the first to
 /// read the file again (for a finding's element position, or for a line) builds it from the
-/// bytes it verified, so a located file is read once more, not twice.
-/// Boxed: most files never need theirs, and the run holds one per file.
+/// bytes it verified, so a located file is read once more, not twice. The shared cell costs
+/// every file a small allocation (about 40 bytes: 2.6 MB over five copies of the corpus); the
+/// index itself is boxed, built only for files a finding points into.
 #[derive(Debug, Clone, Default)]
 pub struct SharedLines(Arc<OnceLock<Box<LineIndex>>>);
 
