@@ -126,11 +126,22 @@ pub fn discover_with<T: Send>(
         // Walking threads for half the pool (one on two cores; this thread waits): listing
         // folders is mostly system calls, and the pool's threads read and parse meanwhile.
         let walkers = (rayon::current_num_threads() / 2).max(1);
+        // Files found but not yet read, at most `AHEAD`: the walk stays a little ahead of the
+        // readers instead of queueing the whole project (each queued file is a job holding its
+        // paths: memory the run would hold at its peak).
+        const AHEAD: usize = 256;
+        let queued = std::sync::atomic::AtomicUsize::new(0);
+        let queued = &queued;
         let project = rayon::in_place_scope(|scope| {
             walk(root, options, walkers, &|file| {
+                while queued.load(std::sync::atomic::Ordering::Acquire) >= AHEAD {
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                }
+                queued.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                 scope.spawn(move |_| {
                     let result = visit(file);
                     lock(results_ref).push(result);
+                    queued.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
                 })
             })
         });
@@ -645,6 +656,37 @@ mod tests {
             #[cfg(unix)]
             assert_eq!(project.unread.len(), 1, "the symlink is reported");
         }
+    }
+
+    #[test]
+    fn a_walk_far_ahead_of_slow_readers_waits_and_loses_nothing() {
+        // More files than may wait to be read, and readers slower than the walk: the walk waits
+        // for them (never queueing the whole project), and every file still comes, in order.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("force-app/main/default/flows");
+        std::fs::create_dir_all(&folder).unwrap();
+        let expected: Vec<String> = (0..700)
+            .map(|i| {
+                std::fs::write(folder.join(format!("F{i:03}.flow-meta.xml")), "<Flow/>").unwrap();
+                format!("force-app/main/default/flows/F{i:03}.flow-meta.xml")
+            })
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let (_, seen) = pool.install(|| {
+            discover_with(
+                dir.path(),
+                &Options::default(),
+                |f| {
+                    std::thread::sleep(std::time::Duration::from_micros(20));
+                    f.rel
+                },
+                |rel| rel,
+            )
+        });
+        assert_eq!(seen, expected);
     }
 
     #[test]
