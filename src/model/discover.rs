@@ -96,72 +96,6 @@ pub fn find_root(path: &Path) -> PathBuf {
 
 /// Walk the project and classify every metadata file. Files are sorted by relative path.
 pub fn discover(root: &Path, options: &Options) -> Project {
-    let found = std::sync::Mutex::new(Vec::new());
-    let mut project = walk(root, options, 0, &|file| lock(&found).push(file));
-    project.files = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    // Paths are unique: an unstable sort gives the same order.
-    project.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
-    project
-}
-
-/// `discover`, with each metadata file handed to `visit` on rayon's pool as soon as it is found:
-/// the files are read while the walk lists the next folders (listing them alone took a tenth of
-/// a run over the corpus). The results come in the order `discover` sorts the files, by what
-/// `rel` says of each; `project.files` is left empty. With one worker thread there is nothing to
-/// overlap: the walk comes first.
-pub fn discover_with<T: Send>(
-    root: &Path,
-    options: &Options,
-    visit: impl Fn(DiscoveredFile) -> T + Sync,
-    rel: impl Fn(&T) -> &str,
-) -> (Project, Vec<T>) {
-    let (project, mut results) = if rayon::current_num_threads() <= 1 {
-        let files = std::sync::Mutex::new(Vec::new());
-        let project = walk(root, options, 1, &|file| lock(&files).push(file));
-        let files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-        (project, files.into_iter().map(visit).collect())
-    } else {
-        let results = std::sync::Mutex::new(Vec::new());
-        let (visit, results_ref) = (&visit, &results);
-        // Walking threads for half the pool (one on two cores; this thread waits): listing
-        // folders is mostly system calls, and the pool's threads read and parse meanwhile.
-        let walkers = (rayon::current_num_threads() / 2).max(1);
-        // Files found but not yet read, at most `AHEAD`: the walk stays a little ahead of the
-        // readers instead of queueing the whole project (each queued file is a job holding its
-        // paths: memory the run would hold at its peak).
-        const AHEAD: usize = 256;
-        let queued = std::sync::atomic::AtomicUsize::new(0);
-        let queued = &queued;
-        let project = rayon::in_place_scope(|scope| {
-            walk(root, options, walkers, &|file| {
-                while queued.load(std::sync::atomic::Ordering::Acquire) >= AHEAD {
-                    std::thread::sleep(std::time::Duration::from_micros(50));
-                }
-                queued.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-                scope.spawn(move |_| {
-                    let result = visit(file);
-                    lock(results_ref).push(result);
-                    queued.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-                })
-            })
-        });
-        (
-            project,
-            results.into_inner().unwrap_or_else(|e| e.into_inner()),
-        )
-    };
-    results.sort_unstable_by(|a, b| rel(a).cmp(rel(b)));
-    (project, results)
-}
-
-/// Walk the project with `threads` walking threads (0: as many as `ignore` chooses), handing
-/// each metadata file to `on_file`. The project it returns has no files.
-fn walk(
-    root: &Path,
-    options: &Options,
-    threads: usize,
-    on_file: &(dyn Fn(DiscoveredFile) + Sync),
-) -> Project {
     let mut project = Project {
         root: root.to_path_buf(),
         ..Project::default()
@@ -169,7 +103,6 @@ fn walk(
     read_sfdx_project(&mut project);
     let mut walker = ignore::WalkBuilder::new(root);
     walker
-        .threads(threads)
         .hidden(true)
         .parents(false)
         .ignore(false)
@@ -190,14 +123,14 @@ fn walk(
     if !options.no_forceignore {
         walker.add_custom_ignore_filename(".forceignore");
     }
-    let unread = std::sync::Mutex::new(Vec::new());
+    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
     walker.build_parallel().run(|| {
         Box::new(|entry| {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
                     let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
-                    lock(&unread).push(Unread {
+                    lock(&found).1.push(Unread {
                         rel: relative(root, &path),
                         path,
                         reason: format!("cannot be read: {}", io_message(&error)),
@@ -214,7 +147,7 @@ fn walk(
                 let rel = relative(root, &path);
                 if let Some(Classified { kind, name, part }) = classify_file(&rel) {
                     if !file_type.is_file() && !file_type.is_symlink() {
-                        lock(&unread).push(Unread {
+                        lock(&found).1.push(Unread {
                             path,
                             rel,
                             reason: "is not a regular file (a FIFO, socket or device); it was not read".into(),
@@ -222,14 +155,14 @@ fn walk(
                         });
                     } else if file_type.is_symlink() {
                         // Never followed: a link could pull files from outside the project.
-                        lock(&unread).push(Unread {
+                        lock(&found).1.push(Unread {
                             path,
                             rel,
                             reason: "is a symbolic link; sfpolicy does not follow links, so it was not checked".into(),
                             why: Skipped::Symlink,
                         });
                     } else {
-                        on_file(DiscoveredFile {
+                        lock(&found).0.push(DiscoveredFile {
                             path,
                             rel,
                             kind,
@@ -242,9 +175,12 @@ fn walk(
             ignore::WalkState::Continue
         })
     });
-    let mut unread = unread.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (files, mut unread) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    project.files = files;
     unread.sort_by(|a, b| a.rel.cmp(&b.rel));
     project.unread.extend(unread);
+    // Paths are unique: an unstable sort gives the same order.
+    project.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     project
 }
 
@@ -599,94 +535,6 @@ mod tests {
         for (path, kind, name) in cases {
             assert_eq!(classify(path), Some((kind, name.to_string())), "{path}");
         }
-    }
-
-    #[test]
-    fn discover_with_hands_over_every_file_in_discover_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let mut expected = Vec::new();
-        for i in 0..40 {
-            let rel = format!(
-                "force-app/main/default/{}/P{i:02}.{}-meta.xml",
-                if i % 2 == 0 {
-                    "profiles"
-                } else {
-                    "permissionsets"
-                },
-                if i % 2 == 0 {
-                    "profile"
-                } else {
-                    "permissionset"
-                }
-            );
-            std::fs::create_dir_all(root.join(&rel).parent().unwrap()).unwrap();
-            std::fs::write(root.join(&rel), "<Profile/>").unwrap();
-            expected.push(rel);
-        }
-        std::fs::write(root.join("force-app/main/default/profiles/README.md"), "x").unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(
-            root.join("force-app/main/default/profiles/P00.profile-meta.xml"),
-            root.join("force-app/main/default/profiles/Link.profile-meta.xml"),
-        )
-        .unwrap();
-        expected.sort();
-        let plain = discover(root, &Options::default());
-        let rels: Vec<&str> = plain.files.iter().map(|f| f.rel.as_str()).collect();
-        assert_eq!(rels, expected);
-        for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let (project, seen) = pool.install(|| {
-                discover_with(
-                    root,
-                    &Options::default(),
-                    |f| (f.rel, f.name),
-                    |(rel, _)| rel,
-                )
-            });
-            let rels: Vec<&str> = seen.iter().map(|(rel, _)| rel.as_str()).collect();
-            assert_eq!(rels, expected, "{threads} threads");
-            assert!(project.files.is_empty());
-            let unread = |p: &Project| p.unread.iter().map(|u| u.rel.clone()).collect::<Vec<_>>();
-            assert_eq!(unread(&project), unread(&plain), "{threads} threads");
-            #[cfg(unix)]
-            assert_eq!(project.unread.len(), 1, "the symlink is reported");
-        }
-    }
-
-    #[test]
-    fn a_walk_far_ahead_of_slow_readers_waits_and_loses_nothing() {
-        // More files than may wait to be read, and readers slower than the walk: the walk waits
-        // for them (never queueing the whole project), and every file still comes, in order.
-        let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join("force-app/main/default/flows");
-        std::fs::create_dir_all(&folder).unwrap();
-        let expected: Vec<String> = (0..700)
-            .map(|i| {
-                std::fs::write(folder.join(format!("F{i:03}.flow-meta.xml")), "<Flow/>").unwrap();
-                format!("force-app/main/default/flows/F{i:03}.flow-meta.xml")
-            })
-            .collect();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let (_, seen) = pool.install(|| {
-            discover_with(
-                dir.path(),
-                &Options::default(),
-                |f| {
-                    std::thread::sleep(std::time::Duration::from_micros(20));
-                    f.rel
-                },
-                |rel| rel,
-            )
-        });
-        assert_eq!(seen, expected);
     }
 
     #[test]

@@ -294,23 +294,6 @@ impl Org {
         Self::from_parsed(project, parsed)
     }
 
-    /// Discover the project at `root` and load it, each file read and parsed as soon as the walk
-    /// finds it. Also the project's warnings.
-    pub fn discover_and_load(
-        root: &std::path::Path,
-        options: &super::discover::Options,
-    ) -> (Org, Vec<String>) {
-        let pools = crate::model::xml::RunPools::new();
-        let (mut project, parsed) = super::discover::discover_with(
-            root,
-            options,
-            |file| Self::read_discovered(file, &pools),
-            |(_, source, _): &Parsed| &source.rel,
-        );
-        let warnings = std::mem::take(&mut project.warnings);
-        (Self::from_parsed(project, parsed), warnings)
-    }
-
     /// Read and parse one discovered file; its path moves into its source (held once). The
     /// document is put behind its `Arc` here, so the results hold pointers rather than whole
     /// documents while every file is read.
