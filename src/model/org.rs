@@ -279,40 +279,31 @@ fn hash_key(key: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
-/// A discovered file, read and parsed.
-type Parsed = (DiscoveredFile, SourceFile, Result<Arc<Document>, XmlError>);
-
 impl Org {
     /// Read and parse every discovered file in parallel, then index the components. The
     /// project's paths move into the org's sources (each file's path is held once).
-    pub fn load(mut project: Project) -> Org {
+    pub fn load(project: Project) -> Org {
+        // Documents are put behind their `Arc` here, so the vector of results holds pointers
+        // rather than whole documents while every file is read.
         let pools = crate::model::xml::RunPools::new();
-        let parsed: Vec<Parsed> = std::mem::take(&mut project.files)
-            .into_par_iter()
-            .map(|file| Self::read_discovered(file, &pools))
-            .collect();
-        Self::from_parsed(project, parsed)
-    }
-
-    /// Read and parse one discovered file; its path moves into its source (held once). The
-    /// document is put behind its `Arc` here, so the results hold pointers rather than whole
-    /// documents while every file is read.
-    fn read_discovered(mut file: DiscoveredFile, pools: &crate::model::xml::RunPools) -> Parsed {
-        let rel = std::mem::take(&mut file.rel);
-        let path = std::mem::take(&mut file.path);
-        let (source, doc) = Self::read_and_parse(rel, path, &file.name, pools);
-        (file, source, doc)
-    }
-
-    /// The org of the files read and parsed (in the order of their paths).
-    fn from_parsed(project: Project, parsed: Vec<Parsed>) -> Org {
         let Project {
             root,
+            files,
             unread,
             namespace,
             invalid_project_file,
             ..
         } = project;
+        type Parsed = (DiscoveredFile, SourceFile, Result<Arc<Document>, XmlError>);
+        let parsed: Vec<Parsed> = files
+            .into_par_iter()
+            .map(|mut file| {
+                let rel = std::mem::take(&mut file.rel);
+                let path = std::mem::take(&mut file.path);
+                let (source, doc) = Self::read_and_parse(rel, path, &file.name, &pools);
+                (file, source, doc)
+            })
+            .collect();
         // Parsing is over: the pools keep their values, not the maps that found them.
         rayon::broadcast(|_| crate::model::xml::RunPools::release_thread());
         crate::model::xml::RunPools::release_thread();

@@ -543,11 +543,10 @@ impl<'s> Builder<'s> {
     }
 
     fn intern(&mut self, name: &'s str, offset: usize) -> Result<u16, XmlError> {
-        let guess = self.follows.get(self.last_name as usize).copied();
-        if let Some(&guessed) = guess.and_then(|g| self.name_list.get(g as usize)) {
-            if guessed == name {
-                self.last_name = guess.unwrap_or(u16::MAX);
-                return Ok(self.last_name);
+        if let Some(&guess) = self.follows.get(self.last_name as usize) {
+            if self.name_list.get(guess as usize) == Some(&name) {
+                self.last_name = guess;
+                return Ok(guess);
             }
         }
         let id = self.lookup(name, offset)?;

@@ -34,11 +34,6 @@ fn name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-')
 }
 
-/// quick-xml's whitespace (XML's `S`).
-fn space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
 /// Where the tag whose attributes start at `from` ends: the first `>` outside quotes.
 fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
     let mut quote = None;
@@ -139,7 +134,7 @@ pub(super) fn scan<'s>(
                         pos = name_end + 2;
                         builder.empty_tag(name, before, base + pos)?;
                     }
-                    Some(&b) if space(b) => {
+                    Some(&b) if quick_xml::utils::is_whitespace(b) => {
                         let gt = tag_end(bytes, name_end).ok_or(Declined)?;
                         let empty = bytes[gt - 1] == b'/';
                         let content_end = if empty { gt - 1 } else { gt };
