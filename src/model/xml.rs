@@ -4,12 +4,12 @@
 //! sibling is (an element with children) or its value (a leaf). Nodes are in document order, so
 //! a first child is the next node, and a leaf's next sibling, when it has one, is the next node
 //! too; the rare parent too far back for 16 bits is kept aside. Byte spans are not kept by default: a
-//! document read from a file keeps the file's path, length and content hash, and re-reads and
-//! re-parses it (verified) the first time a finding needs a position in it, so any finding still
+//! document read from a file keeps the file's path, length and content hash, and re-reads it
+//! (verified) and records its positions (`positions.rs`) the first time a finding needs one, so any finding still
 //! maps back to a line and column while the run holds less than the bytes it read.
 //!
 //! The builder is fed by a scanner for the common shape of metadata XML (`scan.rs`), or by
-//! quick-xml's events for whatever the scanner declines; it keeps an explicit stack: nesting
+//! quick-xml's events for whatever the scanner declines (both through the `Sink` trait); it keeps an explicit stack: nesting
 //! depth costs heap, never call stack. DTD entities are never expanded; only the five predefined entities and
 //! character references are decoded, and an offset map records where decoded text came from so a
 //! position inside a formula maps back to the raw bytes.
@@ -21,7 +21,10 @@ use rustc_hash::FxHashMap;
 use std::fmt;
 use std::hash::BuildHasher;
 
+mod positions;
 mod scan;
+
+use positions::{Positions, Recorder, Span};
 
 pub type NodeId = u32;
 const NONE: NodeId = u32::MAX;
@@ -69,23 +72,6 @@ const LEAF: u16 = 1 << 15;
 const POOLED: u32 = 1 << 31;
 const FAR: u16 = LEAF - 1;
 const TO_ROOT: u16 = LEAF - 2;
-
-/// Where an element is in its file: `<` of the start tag .. just after the `>` of the end tag,
-/// and where its text content starts.
-#[derive(Debug, Clone, Copy, Default)]
-struct Span {
-    start: u32,
-    end: u32,
-    text_raw: u32,
-}
-
-/// The positions of a document's elements, from a parse that records them.
-#[derive(Debug, Default)]
-struct Positions {
-    spans: Vec<Span>,
-    /// Discontinuities between decoded and raw text offsets (entities, CDATA): (decoded, raw).
-    breaks: Vec<(u32, u32)>,
-}
 
 /// Leaf values longer than this stay in their document (descriptions, formulas: rarely repeated).
 const POOL_MAX: usize = 256;
@@ -339,15 +325,13 @@ impl fmt::Display for XmlError {
 struct Open {
     node: NodeId,
     last_child: NodeId,
-    /// Where this element's own text begins in `Document::text` / `breaks`. Text seen before a
-    /// child element is indentation (no mixed content in metadata) and is cut back to the mark.
+    /// Where this element's own text begins in `Document::text`. Text seen before a child
+    /// element is indentation (no mixed content in metadata) and is cut back to the mark.
     text_mark: u32,
-    breaks_mark: u32,
     has_text: bool,
     /// Its text is one plain piece (no entity, no CDATA): it may share a copy with an equal value.
     plain: bool,
     start: u32,
-    text_raw: u32,
 }
 
 struct Builder<'s> {
@@ -370,18 +354,13 @@ struct Builder<'s> {
     root_first: Vec<NodeId>,
     stack: Vec<Open>,
     base: usize,
-    /// Positions, when this parse records them.
-    positions: Option<Positions>,
     /// `Document::values`, while parsing.
     values: Vec<(u32, u32)>,
     /// Short leaf values already in `values` (`true`, `false`, `Read`...), by their hash: stored
     /// once (a value whose hash an unequal one already has is stored again).
     short: FxHashMap<u64, u32>,
-    /// Plain leaf values up to `POOL_MAX` go to the run's pool: `Some` when parsing for the
-    /// run, `None` with `pooled` set when re-parsing only for positions (the text laid out the
-    /// same way, nothing added to the pool).
+    /// Plain leaf values up to `POOL_MAX` go to the run's pool, when parsing for a run.
     pool: Option<std::sync::Arc<TextPool>>,
-    pooled: bool,
 }
 
 thread_local! {
@@ -397,15 +376,155 @@ const SCRATCH_KEEP: usize = 64 << 20;
 /// Leaf values up to this length are stored once per document.
 const SHORT_TEXT: usize = 16;
 
+/// What a reader of XML tells: the builder (a document) and the positions recorder both
+/// take these calls, from the scanner (`scan.rs`) or from quick-xml (`read_events`), at the
+/// same offsets either way.
+trait Sink<'s> {
+    /// A start tag at `before` (its qualified name).
+    fn start_tag(&mut self, qualified: &'s str, before: usize) -> Result<(), XmlError>;
+    /// An empty-element tag, `<x/>`, from `before` to `after`.
+    fn empty_tag(
+        &mut self,
+        qualified: &'s str,
+        before: usize,
+        after: usize,
+    ) -> Result<(), XmlError>;
+    /// Literal text at `before` (between markup and references).
+    fn text_event(&mut self, text: &str, before: usize) -> Result<(), XmlError>;
+    /// A CDATA section's content; the section starts at `before`.
+    fn cdata(&mut self, content: &str, before: usize);
+    /// `&name;` at `before`: one of the five predefined entities or a character reference.
+    fn reference(&mut self, name: &str, before: usize) -> Result<(), XmlError>;
+    /// The end tag of the open element ends at `end` (an empty element is never closed).
+    fn close(&mut self, end: usize);
+    /// Whether the root element has started.
+    fn has_root(&self) -> bool;
+}
+
+/// Feed `sink` quick-xml's events over `source` (the file after its BOM, which starts at
+/// `base`).
+fn read_events<'s>(sink: &mut impl Sink<'s>, source: &'s str, base: usize) -> Result<(), XmlError> {
+    let mut reader = Reader::from_str(source);
+    // quick-xml drops a BOM at the start of what it reads without counting it: a second BOM
+    // (the first is already past). Its positions then start after that one.
+    let skipped = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
+    let (source, base) = (&source[skipped..], base + skipped);
+    reader.config_mut().check_end_names = true;
+    loop {
+        let before = reader.buffer_position() as usize + base;
+        let event = reader.read_event().map_err(|e| {
+            err(
+                xml_error_message(&e),
+                reader.error_position() as usize + base,
+            )
+        })?;
+        let after = reader.buffer_position() as usize + base;
+        match event {
+            Event::Start(tag) => {
+                check_attributes(&tag, before)?;
+                sink.start_tag(tag_name(source, &tag, before - base, base)?, before)?;
+            }
+            Event::Empty(tag) => {
+                check_attributes(&tag, before)?;
+                sink.empty_tag(tag_name(source, &tag, before - base, base)?, before, after)?;
+            }
+            Event::End(_) => sink.close(after),
+            Event::Text(text) => sink.text_event(&text, before)?,
+            Event::CData(cdata) => sink.cdata(&cdata.into_inner(), before),
+            Event::GeneralRef(reference) => sink.reference(&reference, before)?,
+            Event::Eof => return Ok(()),
+            // Declarations, comments, processing instructions and DOCTYPE carry no metadata.
+            _ => {}
+        }
+    }
+}
+
+/// The character `&name;` at `before` stands for: one of the five predefined entities or a
+/// character reference allowed in XML 1.0.
+fn resolve_reference(name: &str, before: usize) -> Result<char, XmlError> {
+    match quick_xml::events::BytesRef::new(name).resolve_char_ref() {
+        Ok(Some(c)) if !xml_char(c) => Err(err(
+            format!(
+                "&{name};: the character U+{:04X} is not allowed in XML 1.0",
+                c as u32
+            ),
+            before,
+        )),
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => predefined_entity(name).ok_or_else(|| {
+            err(
+                format!(
+                    "undefined entity &{name};: only the five XML entities and character references are allowed (DTD entities are never expanded)"
+                ),
+                before,
+            )
+        }),
+        Err(_) => Err(err(
+            format!("invalid character reference &{name};"),
+            before,
+        )),
+    }
+}
+
+impl<'s> Sink<'s> for Builder<'s> {
+    fn start_tag(&mut self, qualified: &'s str, before: usize) -> Result<(), XmlError> {
+        let node = self.start(qualified, before)?;
+        self.push_open(node, before);
+        Ok(())
+    }
+
+    fn empty_tag(
+        &mut self,
+        qualified: &'s str,
+        before: usize,
+        _after: usize,
+    ) -> Result<(), XmlError> {
+        let node = self.start(qualified, before)?;
+        self.nodes[node as usize].set_leaf();
+        Ok(())
+    }
+
+    fn text_event(&mut self, text: &str, before: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            if !text.trim().is_empty() {
+                let lead = text.len() - text.trim_start().len();
+                return Err(err("text outside the root element", before + lead));
+            }
+        } else {
+            self.text(text, true);
+        }
+        Ok(())
+    }
+
+    fn cdata(&mut self, content: &str, _before: usize) {
+        self.text(content, false);
+    }
+
+    fn reference(&mut self, name: &str, before: usize) -> Result<(), XmlError> {
+        let decoded = resolve_reference(name, before)?;
+        if self.stack.is_empty() {
+            return Err(err("entity reference outside the root element", before));
+        }
+        let mut buf = [0u8; 4];
+        self.text(decoded.encode_utf8(&mut buf), false);
+        Ok(())
+    }
+
+    fn close(&mut self, _end: usize) {
+        self.close_element();
+    }
+
+    fn has_root(&self) -> bool {
+        !self.nodes.is_empty()
+    }
+}
+
 impl<'s> Builder<'s> {
     fn new(
         nodes: Vec<Node>,
         text: String,
         base: usize,
-        record: bool,
-        len: usize,
         pool: Option<std::sync::Arc<TextPool>>,
-        pooled: bool,
     ) -> Builder<'s> {
         Builder {
             nodes,
@@ -418,128 +537,15 @@ impl<'s> Builder<'s> {
             root_first: Vec::new(),
             stack: Vec::new(),
             base,
-            positions: record.then(|| Positions {
-                spans: Vec::with_capacity(len / 40 + 8),
-                breaks: Vec::new(),
-            }),
             values: Vec::new(),
             short: FxHashMap::default(),
             pool,
-            pooled,
         }
     }
 
-    /// Build from quick-xml's events over `source` (the file after its BOM).
-    fn quick_xml_events(&mut self, source: &'s str) -> Result<(), XmlError> {
-        let mut reader = Reader::from_str(source);
-        // quick-xml drops a BOM at the start of what it reads without counting it: a second BOM
-        // (the first is already past). Its positions then start after that one.
-        let skipped = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
-        let (source, base) = (&source[skipped..], self.base + skipped);
-        reader.config_mut().check_end_names = true;
-        loop {
-            let before = reader.buffer_position() as usize + base;
-            let event = reader.read_event().map_err(|e| {
-                err(
-                    xml_error_message(&e),
-                    reader.error_position() as usize + base,
-                )
-            })?;
-            let after = reader.buffer_position() as usize + base;
-            match event {
-                Event::Start(tag) => {
-                    check_attributes(&tag, before)?;
-                    self.start_tag(tag_name(source, &tag, before - base, base)?, before)?;
-                }
-                Event::Empty(tag) => {
-                    check_attributes(&tag, before)?;
-                    self.empty_tag(tag_name(source, &tag, before - base, base)?, before, after)?;
-                }
-                Event::End(_) => self.close(after),
-                Event::Text(text) => self.text_event(&text, before)?,
-                Event::CData(cdata) => self.cdata(&cdata.into_inner(), before),
-                Event::GeneralRef(reference) => self.reference(&reference, before)?,
-                Event::Eof => return Ok(()),
-                // Declarations, comments, processing instructions and DOCTYPE carry no metadata.
-                _ => {}
-            }
-        }
-    }
-
-    /// A start tag at `before` (its qualified name).
-    fn start_tag(&mut self, qualified: &'s str, before: usize) -> Result<(), XmlError> {
-        let node = self.open(local_name(qualified), before)?;
-        self.push_open(node, before);
-        Ok(())
-    }
-
-    /// An empty-element tag, `<x/>`, from `before` to `after`.
-    fn empty_tag(
-        &mut self,
-        qualified: &'s str,
-        before: usize,
-        after: usize,
-    ) -> Result<(), XmlError> {
-        let node = self.open(local_name(qualified), before)?;
-        self.nodes[node as usize].set_leaf();
-        if let Some(p) = &mut self.positions {
-            p.spans[node as usize].end = after as u32;
-        }
-        Ok(())
-    }
-
-    /// Literal text at `before` (between markup and references).
-    fn text_event(&mut self, text: &str, before: usize) -> Result<(), XmlError> {
-        if self.stack.is_empty() {
-            if !text.trim().is_empty() {
-                let lead = text.len() - text.trim_start().len();
-                return Err(err("text outside the root element", before + lead));
-            }
-        } else {
-            self.text(text, before, true);
-        }
-        Ok(())
-    }
-
-    /// A CDATA section's content; the section starts at `before`.
-    fn cdata(&mut self, content: &str, before: usize) {
-        self.text(content, before + "<![CDATA[".len(), false);
-    }
-
-    /// `&name;` at `before`: one of the five predefined entities or a character reference.
-    fn reference(&mut self, name: &str, before: usize) -> Result<(), XmlError> {
-        let decoded = match quick_xml::events::BytesRef::new(name).resolve_char_ref() {
-            Ok(Some(c)) if !xml_char(c) => {
-                return Err(err(
-                    format!(
-                        "&{name};: the character U+{:04X} is not allowed in XML 1.0",
-                        c as u32
-                    ),
-                    before,
-                ))
-            }
-            Ok(Some(c)) => c,
-            Ok(None) => predefined_entity(name).ok_or_else(|| {
-                err(
-                    format!(
-                        "undefined entity &{name};: only the five XML entities and character references are allowed (DTD entities are never expanded)"
-                    ),
-                    before,
-                )
-            })?,
-            Err(_) => {
-                return Err(err(
-                    format!("invalid character reference &{name};"),
-                    before,
-                ))
-            }
-        };
-        if self.stack.is_empty() {
-            return Err(err("entity reference outside the root element", before));
-        }
-        let mut buf = [0u8; 4];
-        self.text(decoded.encode_utf8(&mut buf), before, false);
-        Ok(())
+    /// Start an element whose start tag is at `before`, named `qualified`.
+    fn start(&mut self, qualified: &'s str, before: usize) -> Result<NodeId, XmlError> {
+        self.open(local_name(qualified), before)
     }
 
     fn intern(&mut self, name: &'s str, offset: usize) -> Result<u16, XmlError> {
@@ -623,18 +629,8 @@ impl<'s> Builder<'s> {
             parent_back,
             data: 0,
         });
-        if let Some(p) = &mut self.positions {
-            p.spans.push(Span {
-                start: start as u32,
-                end: start as u32,
-                text_raw: start as u32,
-            });
-        }
         if let Some(open) = self.stack.last_mut() {
             self.text.truncate(open.text_mark as usize);
-            if let Some(p) = &mut self.positions {
-                p.breaks.truncate(open.breaks_mark as usize);
-            }
             open.has_text = false;
             open.plain = true;
             if open.last_child != NONE {
@@ -649,47 +645,32 @@ impl<'s> Builder<'s> {
         Ok(id)
     }
 
-    fn breaks_len(&self) -> u32 {
-        self.positions.as_ref().map_or(0, |p| p.breaks.len() as u32)
-    }
-
     fn push_open(&mut self, node: NodeId, start: usize) {
         self.stack.push(Open {
             node,
             last_child: NONE,
             text_mark: self.text.len() as u32,
-            breaks_mark: self.breaks_len(),
             has_text: false,
             plain: true,
             start: start as u32,
-            text_raw: start as u32,
         });
     }
 
-    /// Close the open element whose end tag ends at `end` (an empty element, `<x/>`, is never
-    /// pushed, so never closed here).
-    fn close(&mut self, end: usize) {
+    /// Close the open element (an empty element, `<x/>`, is never pushed, so never closed
+    /// here).
+    fn close_element(&mut self) {
         let Some(open) = self.stack.pop() else { return };
-        if let Some(p) = &mut self.positions {
-            let span = &mut p.spans[open.node as usize];
-            span.end = end as u32;
-            span.text_raw = open.text_raw;
-        }
         if open.last_child == NONE {
             self.nodes[open.node as usize].set_leaf();
             let start = open.text_mark;
             let len = self.text.len() as u32 - open.text_mark;
             // Short values (`true`, `Read`) are shared within the document below: pooling them
             // would have every thread contend for the same few entries.
-            let pooled = (self.pooled
-                && open.plain
-                && len as usize > SHORT_TEXT
-                && len as usize <= POOL_MAX)
-                .then(|| match &self.pool {
-                    Some(pool) => RunPools::intern(pool, &self.text[start as usize..]),
-                    None => Some(0),
-                })
-                .flatten()
+            let pooled = self
+                .pool
+                .as_ref()
+                .filter(|_| open.plain && len as usize > SHORT_TEXT && len as usize <= POOL_MAX)
+                .and_then(|pool| RunPools::intern(pool, &self.text[start as usize..]))
                 .filter(|&id| id < POOLED);
             let data = if let Some(id) = pooled {
                 self.text.truncate(start as usize);
@@ -720,15 +701,10 @@ impl<'s> Builder<'s> {
             self.nodes[open.node as usize].data = data;
         } else {
             self.text.truncate(open.text_mark as usize);
-            if let Some(p) = &mut self.positions {
-                p.breaks.truncate(open.breaks_mark as usize);
-            }
         }
         let text_len = self.text.len() as u32;
-        let breaks_len = self.breaks_len();
         if let Some(parent) = self.stack.last_mut() {
             parent.text_mark = text_len;
-            parent.breaks_mark = breaks_len;
         }
     }
 
@@ -739,9 +715,8 @@ impl<'s> Builder<'s> {
         self.values.len() as u32
     }
 
-    /// Append decoded text that came from raw offset `raw`; `plain` when it is literal text (not
-    /// an entity or CDATA).
-    fn text(&mut self, piece: &str, raw: usize, plain: bool) {
+    /// Append decoded text; `plain` when it is literal text (not an entity or CDATA).
+    fn text(&mut self, piece: &str, plain: bool) {
         let Some(open) = self.stack.last_mut() else {
             return;
         };
@@ -752,21 +727,8 @@ impl<'s> Builder<'s> {
             }
             open.has_text = true;
             open.plain = plain;
-            open.text_raw = raw as u32;
         } else {
             open.plain = false;
-            if let Some(p) = &mut self.positions {
-                let decoded = self.text.len();
-                let predicted = match p.breaks.last() {
-                    Some(&(d, r)) if p.breaks.len() > open.breaks_mark as usize => {
-                        r as usize + (decoded - d as usize)
-                    }
-                    _ => open.text_raw as usize + (decoded - open.text_mark as usize),
-                };
-                if predicted != raw {
-                    p.breaks.push((decoded as u32, raw as u32));
-                }
-            }
         }
         self.text.push_str(piece);
     }
@@ -831,6 +793,32 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
+/// The text of a file after its BOM, and where it starts: valid UTF-8 without a control
+/// character XML 1.0 forbids, and under 4 GiB (offsets are 32 bits).
+fn checked_text(bytes: &[u8]) -> Result<(usize, &str), XmlError> {
+    if bytes.len() > u32::MAX as usize - 1 {
+        return Err(err("file is larger than 4 GiB", 0));
+    }
+    // quick-xml drops a BOM without counting it; strip it here and keep offsets true.
+    let base = if bytes.starts_with(UTF8_BOM) { 3 } else { 0 };
+    let source = std::str::from_utf8(&bytes[base..]).map_err(|e| {
+        err(
+            "file is not valid UTF-8 (Salesforce metadata is UTF-8)",
+            base + e.valid_up_to(),
+        )
+    })?;
+    if let Some(at) = first_forbidden_byte(&bytes[base..]) {
+        return Err(err(
+            format!(
+                "the control character U+{:04X} is not allowed in XML 1.0 (a NUL or control byte in a metadata file)",
+                bytes[base + at]
+            ),
+            base + at,
+        ));
+    }
+    Ok((base, source))
+}
+
 fn local_name(qualified: &str) -> &str {
     match qualified.bytes().rposition(|b| b == b':') {
         Some(i) => &qualified[i + 1..],
@@ -842,8 +830,20 @@ impl Document {
     /// Parse a whole file held in memory, recording every element's position. Never panics; a
     /// malformed file is an `XmlError` with the offset of the problem in the original bytes.
     pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
-        let (mut doc, positions) = Self::parse_with(bytes, true, true, None, false)?;
-        doc.positions = std::sync::OnceLock::from(positions.map(Box::new));
+        Self::parse_recorded(bytes, true)
+    }
+
+    /// For tests and fuzzing: `parse` without the scanner's fast path (quick-xml's events only,
+    /// for the document and its positions).
+    #[doc(hidden)]
+    pub fn parse_with_quick_xml(bytes: &[u8]) -> Result<Document, XmlError> {
+        Self::parse_recorded(bytes, false)
+    }
+
+    fn parse_recorded(bytes: &[u8], scanner: bool) -> Result<Document, XmlError> {
+        let mut doc = Self::parse_with(bytes, scanner, None)?;
+        let positions = doc.positions_from(bytes, scanner);
+        doc.positions = std::sync::OnceLock::from(positions);
         Ok(doc)
     }
 
@@ -856,44 +856,35 @@ impl Document {
         run: &RunPools,
     ) -> Result<Document, XmlError> {
         let pool = run.current();
-        let (mut doc, _) = Self::parse_with(bytes, true, false, Some(pool.clone()), true)?;
+        let mut doc = Self::parse_with(bytes, true, Some(pool.clone()))?;
         doc.source = Some(source);
         doc.pool = Some(pool);
+        Ok(doc)
+    }
+
+    /// For fuzzing: parse as `parse_file` does (values in `run`'s pool, name tables shared), then
+    /// load the positions as a finding would, from `bytes` rather than from a file.
+    #[doc(hidden)]
+    pub fn parse_pooled_in_memory(bytes: &[u8], run: &RunPools) -> Result<Document, XmlError> {
+        let pool = run.current();
+        let mut doc = Self::parse_with(bytes, true, Some(pool.clone()))?;
+        doc.pool = Some(pool);
+        let positions = doc.positions_from(bytes, true);
+        doc.positions = std::sync::OnceLock::from(positions);
         Ok(doc)
     }
 
     fn parse_with(
         bytes: &[u8],
         scanner: bool,
-        record: bool,
         pool: Option<std::sync::Arc<TextPool>>,
-        pooled: bool,
-    ) -> Result<(Document, Option<Positions>), XmlError> {
-        if bytes.len() > u32::MAX as usize - 1 {
-            return Err(err("file is larger than 4 GiB", 0));
-        }
-        // quick-xml drops a BOM without counting it; strip it here and keep offsets true.
-        let base = if bytes.starts_with(UTF8_BOM) { 3 } else { 0 };
-        let source = std::str::from_utf8(&bytes[base..]).map_err(|e| {
-            err(
-                "file is not valid UTF-8 (Salesforce metadata is UTF-8)",
-                base + e.valid_up_to(),
-            )
-        })?;
-        if let Some(at) = first_forbidden_byte(&bytes[base..]) {
-            return Err(err(
-                format!(
-                    "the control character U+{:04X} is not allowed in XML 1.0 (a NUL or control byte in a metadata file)",
-                    bytes[base + at]
-                ),
-                base + at,
-            ));
-        }
+    ) -> Result<Document, XmlError> {
+        let (base, source) = checked_text(bytes)?;
         // The nodes and text are built in this thread's scratch buffers, kept from file to file,
         // and copied out at their exact size: no growth slack stays, and no big buffer is freed
         // per file to fragment the heap.
         let (nodes, text) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        let mut builder = Builder::new(nodes, text, base, record, bytes.len(), pool, pooled);
+        let mut builder = Builder::new(nodes, text, base, pool);
         // Most files take the scanner's fast path; anything it leaves (a DOCTYPE, a non-ASCII
         // name, every malformed file) is parsed again from the start by quick-xml, which then
         // gives the same document or the error.
@@ -901,8 +892,8 @@ impl Document {
             let (mut nodes, mut text) = (builder.nodes, builder.text);
             nodes.clear();
             text.clear();
-            builder = Builder::new(nodes, text, base, record, bytes.len(), builder.pool, pooled);
-            builder.quick_xml_events(source)?;
+            builder = Builder::new(nodes, text, base, builder.pool);
+            read_events(&mut builder, source, base)?;
         }
         if let Some(open) = builder.stack.last() {
             let node = &builder.nodes[open.node as usize];
@@ -936,12 +927,7 @@ impl Document {
             text = String::new();
         }
         SCRATCH.with(|s| *s.borrow_mut() = (nodes, text));
-        let positions = builder.positions.map(|mut p| {
-            p.spans.shrink_to_fit();
-            p.breaks.shrink_to_fit();
-            p
-        });
-        Ok((doc, positions))
+        Ok(doc)
     }
 
     /// The positions: recorded at parse, or re-read from the file and verified. `None` when the
@@ -959,38 +945,20 @@ impl Document {
             return None;
         }
         source.lines.fill(&bytes);
-        self.positions_from(&bytes)
+        self.positions_from(&bytes, true)
     }
 
-    /// The positions of this document in `bytes` (the bytes it was parsed from): a parse that
-    /// records them and lays the text out as this document's parse did.
-    fn positions_from(&self, bytes: &[u8]) -> Option<Box<Positions>> {
-        let (doc, positions) =
-            Self::parse_with(bytes, true, true, None, self.pool.is_some()).ok()?;
-        (doc.nodes.len() == self.nodes.len())
-            .then_some(positions)
-            .flatten()
-            .map(Box::new)
-    }
-
-    /// For fuzzing: parse as `parse_file` does (values in `run`'s pool, name tables shared), then
-    /// load the positions as a finding would, from `bytes` rather than from a file.
-    #[doc(hidden)]
-    pub fn parse_pooled_in_memory(bytes: &[u8], run: &RunPools) -> Result<Document, XmlError> {
-        let pool = run.current();
-        let (mut doc, _) = Self::parse_with(bytes, true, false, Some(pool.clone()), true)?;
-        doc.pool = Some(pool);
-        let positions = doc.positions_from(bytes);
-        doc.positions = std::sync::OnceLock::from(positions);
-        Ok(doc)
-    }
-
-    /// For tests and fuzzing: `parse` without the scanner's fast path (quick-xml's events only).
-    #[doc(hidden)]
-    pub fn parse_with_quick_xml(bytes: &[u8]) -> Result<Document, XmlError> {
-        let (mut doc, positions) = Self::parse_with(bytes, false, true, None, false)?;
-        doc.positions = std::sync::OnceLock::from(positions.map(Box::new));
-        Ok(doc)
+    /// The positions of this document's elements in `bytes` (the bytes it was parsed from),
+    /// recorded by a pass that builds no document (`positions.rs`); `scanner` as for the parse.
+    fn positions_from(&self, bytes: &[u8], scanner: bool) -> Option<Box<Positions>> {
+        let (base, source) = checked_text(bytes).ok()?;
+        let mut recorder = Recorder::new(bytes.len());
+        if !scanner || scan::scan(source, base, &mut recorder).is_err() {
+            recorder = Recorder::new(bytes.len());
+            read_events(&mut recorder, source, base).ok()?;
+        }
+        let positions = recorder.finish();
+        (positions.spans.len() == self.nodes.len()).then(|| Box::new(positions))
     }
 
     /// For tests and fuzzing: the first way `other` answers differently from this document
@@ -1043,7 +1011,7 @@ impl Document {
             .positions
             .get()
             .and_then(Option::as_ref)
-            .map_or(0, |p| p.spans.capacity() * 12 + p.breaks.capacity() * 8);
+            .map_or(0, |p| p.heap_bytes());
         (
             self.nodes.len() * std::mem::size_of::<Node>(),
             self.text.len(),
@@ -1226,33 +1194,10 @@ impl Document {
         )
     }
 
-    /// The file offset of byte `offset` of `text(node)`. The parse that recorded the positions
-    /// laid the text out exactly as this one did (same code), so its breaks index `self.text`.
+    /// The file offset of byte `offset` of `text(node)`.
     fn raw_offset(&self, node: NodeId, offset: usize) -> usize {
-        let Some(p) = self.positions() else {
-            return 0;
-        };
-        let span = p.spans.get(node as usize).copied().unwrap_or_default();
-        let Some((node_start, len)) = self.local_value(node) else {
-            // A pooled value is one plain piece: no entity, no break.
-            return span.text_raw as usize + offset.min(self.text(node).len().saturating_sub(1));
-        };
-        if len == 0 {
-            return span.text_raw as usize;
-        }
-        let node_end = node_start + len;
-        let decoded = (node_start + offset)
-            .min(node_end.saturating_sub(1))
-            .max(node_start);
-        // Last break at or before `decoded` that belongs to this node's text (a value shared
-        // with an earlier leaf is plain text: it has no breaks).
-        let idx = p.breaks.partition_point(|&(d, _)| d as usize <= decoded);
-        match idx.checked_sub(1).map(|i| p.breaks[i]) {
-            Some((d, r)) if d as usize >= node_start && r >= span.text_raw => {
-                r as usize + (decoded - d as usize)
-            }
-            _ => span.text_raw as usize + (decoded - node_start),
-        }
+        self.positions()
+            .map_or(0, |p| p.raw_offset(node, offset, self.text(node).len()))
     }
 
     /// Does any text inside `node` (itself and its descendants) contain `needle`, ignoring ASCII
@@ -1803,6 +1748,43 @@ mod tests {
         assert_eq!(&src[s..e], "$User");
     }
 
+    /// Every character of every value points back to where it came from: itself in the file, or
+    /// the `&` of the reference it was decoded from; in order. Values read in pieces (entities,
+    /// CDATA), a value equal to an earlier one (held once), text before a child element (not a
+    /// value), and the same document parsed for a run (values pooled, positions re-recorded).
+    #[test]
+    fn every_character_of_a_value_points_back_to_where_it_came_from() {
+        let src = "<R>\n <a>x &amp;&amp; y<![CDATA[<z>]]>&#65;end</a>\n <b>x &amp;&amp; y<![CDATA[<z>]]>&#65;end</b>\n \
+                   <c>true</c><d>true</d><e>lead<f>&lt;in&gt;</f></e>\n <g>&#x1F600;&quot;q</g><h><![CDATA[]]>t</h>\n \
+                   <i>plain text long enough to be pooled by a run</i><j>plain text long enough to be pooled by a run</j></R>";
+        let run = RunPools::new();
+        let pooled = Document::parse_pooled_in_memory(src.as_bytes(), &run).unwrap();
+        RunPools::release_thread();
+        for doc in [parse(src), pooled] {
+            let mut values = 0;
+            for n in 0..doc.len() as NodeId {
+                let text = doc.text(n);
+                let mut last = None;
+                for (i, c) in text.char_indices() {
+                    let (s, e) = doc.text_span(n, i, i + c.len_utf8());
+                    let raw = &src.as_bytes()[s..e];
+                    let from = if raw[0] == b'&' {
+                        b'&'
+                    } else {
+                        c.to_string().as_bytes()[0]
+                    };
+                    assert_eq!(raw[0], from, "{c:?} of <{}> points at {s}", doc.name(n));
+                    assert!(last < Some(s), "<{}> goes back at {c:?}", doc.name(n));
+                    last = Some(s);
+                }
+                values += usize::from(!text.is_empty());
+            }
+            assert_eq!(values, 9);
+            let e = doc.child(doc.root(), "e").unwrap();
+            assert_eq!(doc.text(e), "", "text before a child is not a value");
+        }
+    }
+
     #[test]
     fn cdata_and_char_refs() {
         let src = "<R><f><![CDATA[a < b]]></f><g>&#65;&#x42;C</g></R>";
@@ -1837,7 +1819,7 @@ mod tests {
 
     /// Whether the scanner reads `xml` itself (rather than leaving it to quick-xml).
     fn scanned(xml: &str) -> bool {
-        let mut builder = Builder::new(Vec::new(), String::new(), 0, true, xml.len(), None, false);
+        let mut builder = Builder::new(Vec::new(), String::new(), 0, None);
         scan::scan(xml, 0, &mut builder).is_ok()
     }
 

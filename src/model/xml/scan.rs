@@ -3,7 +3,7 @@
 //! quick-xml's event reader is general: it checks each event's bytes as UTF-8 (the whole file was
 //! already checked), wraps each tag in an event value and keeps its own stack of open names. On
 //! metadata (eight million small elements over the corpus) that costs more than building the
-//! document. This scanner reads the common shape directly and feeds the same `Builder` calls at
+//! document. This scanner reads the common shape directly and feeds the same `Sink` calls at
 //! the same offsets: element names of ASCII letters, digits and `_.:-`, attributes (checked by the
 //! same function as quick-xml's tags), text, the predefined entities and character references,
 //! CDATA, comments and the XML declaration.
@@ -17,7 +17,7 @@
 //! comment at the first `-->` after `<!--`, a CDATA section at the first `]]>`, a processing
 //! instruction at the first `?>` after `<` (so `<?>` is one, and malformed).
 
-use super::{check_attributes, Builder};
+use super::{check_attributes, Sink};
 use memchr::memmem;
 
 /// The scanner met something it leaves to quick-xml.
@@ -49,12 +49,12 @@ fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// Feed `builder` the events of `source` (the file after its BOM, which starts at `base`).
-/// `Err(Declined)` leaves `builder` part-built: the caller starts over.
+/// Feed `sink` the events of `source` (the file after its BOM, which starts at `base`).
+/// `Err(Declined)` leaves `sink` part-built: the caller starts over.
 pub(super) fn scan<'s>(
     source: &'s str,
     base: usize,
-    builder: &mut Builder<'s>,
+    sink: &mut impl Sink<'s>,
 ) -> Result<(), Declined> {
     let bytes = source.as_bytes();
     // The open elements' qualified names, as ranges of `bytes`, to match their end tags.
@@ -63,7 +63,7 @@ pub(super) fn scan<'s>(
     loop {
         let next = memchr::memchr2(b'<', b'&', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         if next > pos {
-            builder.text_event(&source[pos..next], base + pos)?;
+            sink.text_event(&source[pos..next], base + pos)?;
         }
         if next == bytes.len() {
             break;
@@ -75,7 +75,7 @@ pub(super) fn scan<'s>(
             if bytes[name_start + i] != b';' {
                 return Err(Declined);
             }
-            builder.reference(&source[name_start..name_start + i], base + pos)?;
+            sink.reference(&source[name_start..name_start + i], base + pos)?;
             pos = name_start + i + 1;
             continue;
         }
@@ -89,7 +89,7 @@ pub(super) fn scan<'s>(
                     return Err(Declined);
                 }
                 pos = name_end + 1;
-                builder.close(base + pos);
+                sink.close(base + pos);
             }
             Some(b'!') => {
                 let rest = &bytes[pos..];
@@ -98,7 +98,7 @@ pub(super) fn scan<'s>(
                     pos += 4 + i + 3;
                 } else if rest.starts_with(b"<![CDATA[") {
                     let i = memmem::find(&rest[9..], b"]]>").ok_or(Declined)?;
-                    builder.cdata(&source[pos + 9..pos + 9 + i], base + pos);
+                    sink.cdata(&source[pos + 9..pos + 9 + i], base + pos);
                     pos += 9 + i + 3;
                 } else {
                     return Err(Declined);
@@ -126,13 +126,13 @@ pub(super) fn scan<'s>(
                 let before = base + pos;
                 match bytes.get(name_end) {
                     Some(b'>') => {
-                        builder.start_tag(name, before)?;
+                        sink.start_tag(name, before)?;
                         open.push((name_start, name_end));
                         pos = name_end + 1;
                     }
                     Some(b'/') if bytes.get(name_end + 1) == Some(&b'>') => {
                         pos = name_end + 2;
-                        builder.empty_tag(name, before, base + pos)?;
+                        sink.empty_tag(name, before, base + pos)?;
                     }
                     Some(&b) if quick_xml::utils::is_whitespace(b) => {
                         let gt = tag_end(bytes, name_end).ok_or(Declined)?;
@@ -145,9 +145,9 @@ pub(super) fn scan<'s>(
                         check_attributes(&tag, before)?;
                         pos = gt + 1;
                         if empty {
-                            builder.empty_tag(name, before, base + pos)?;
+                            sink.empty_tag(name, before, base + pos)?;
                         } else {
-                            builder.start_tag(name, before)?;
+                            sink.start_tag(name, before)?;
                             open.push((name_start, name_end));
                         }
                     }
@@ -156,7 +156,7 @@ pub(super) fn scan<'s>(
             }
         }
     }
-    if open.is_empty() && !builder.nodes.is_empty() {
+    if open.is_empty() && sink.has_root() {
         Ok(())
     } else {
         Err(Declined)
