@@ -485,7 +485,19 @@ fn compute(
         after,
         code: u8::from(failed),
     };
-    Ok(Some((replay, outcome.errors)))
+    let mut outcome = outcome;
+    let errors = std::mem::take(&mut outcome.errors);
+    drop_in_background(outcome);
+    Ok(Some((replay, errors)))
+}
+
+/// Free the run's model (every document, the org, the analysis) on another thread: tens of
+/// thousands of allocations on a large org, freed while the report is written, and left to the
+/// operating system if the process exits first. Freed here when no thread can be started.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
 }
 
 fn write_output(path: Option<&PathBuf>, text: &str) -> Result<(), ToolError> {
