@@ -18,31 +18,46 @@ pub struct FormulaRef {
     pub tests_identity: bool,
     pub text: String,
     pub name: String,
-    pub line: i64,
-    pub loc: Loc,
+    /// The formula's element, and where in its text the reference is (its `occurrence`-th
+    /// appearance there): the location is worked out only when asked for, because it needs the
+    /// file's element positions, and most references are read and never reported.
+    formula: Element,
+    range: std::ops::Range<usize>,
+    occurrence: usize,
+}
+
+impl FormulaRef {
+    pub fn loc(&self) -> Loc {
+        let f = &self.formula;
+        text_loc_nth(&f.doc, f.file, f.node, self.range.clone(), self.occurrence)
+    }
+
+    fn line(&self) -> i64 {
+        crate::policy::sandbox::native(|| line_of(self.formula.file, self.loc().start))
+    }
 }
 
 fn formula_refs(el: &Element) -> Array {
     let text = el.doc.text(el.node);
     // Occurrences of each reference text so far: anchors tell identical references apart.
-    let mut seen: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+    let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
     let refs = formula::scan(text);
     let compared = formula::compared_with_literal_each(text, &refs);
     refs.into_iter()
         .zip(compared)
         .map(|(r, compared_with_literal)| {
             let occurrence = {
-                let n = seen.entry(text[r.start..r.end].to_string()).or_insert(0);
+                let n = seen.entry(&text[r.start..r.end]).or_insert(0);
                 *n += 1;
                 *n
             };
-            let loc = text_loc_nth(&el.doc, el.file, el.node, r.start..r.end, occurrence);
             Dynamic::from(FormulaRef {
                 kind: r.kind.as_str(),
                 tests_identity: formula::tests_identity(&r, compared_with_literal),
                 compared_with_literal,
-                line: line_of(el.file, loc.start),
-                loc,
+                formula: el.clone(),
+                range: r.start..r.end,
+                occurrence,
                 text: r.text,
                 name: r.name,
             })
@@ -78,7 +93,7 @@ pub(super) fn register(engine: &mut Engine) {
         .register_get("kind", |r: &mut FormulaRef| r.kind.to_string())
         .register_get("text", |r: &mut FormulaRef| r.text.clone())
         .register_get("name", |r: &mut FormulaRef| r.name.clone())
-        .register_get("line", |r: &mut FormulaRef| r.line)
+        .register_get("line", |r: &mut FormulaRef| r.line())
         .register_get("compared_with_literal", |r: &mut FormulaRef| {
             r.compared_with_literal
         })
@@ -91,7 +106,7 @@ pub(super) fn register(engine: &mut Engine) {
         })
         .register_fn("to_string", |r: &mut FormulaRef| r.text.clone())
         .register_fn("to_debug", |r: &mut FormulaRef| {
-            format!("FormulaRef({} {} at line {})", r.kind, r.text, r.line)
+            format!("FormulaRef({} {} at line {})", r.kind, r.text, r.line())
         })
         .register_fn("literal_id_kind", |value: &str| {
             formula::literal_id_kind(value.trim())
@@ -118,4 +133,47 @@ pub(super) fn register(engine: &mut Engine) {
                 Dynamic::from_map(m)
             })
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::kind::Kind;
+    use crate::model::org::test_org;
+
+    #[test]
+    fn references_are_located_only_when_asked_and_then_exactly() {
+        let rule = "<ValidationRule xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <fullName>Gate</fullName>\n    <active>true</active>\n    <errorConditionFormula>$Permission.Skip &amp;&amp;\n NOT($Permission.Skip)</errorConditionFormula>\n</ValidationRule>\n";
+        let files = [(
+            "force-app/main/default/objects/Account/validationRules/Gate.validationRule-meta.xml",
+            rule,
+        )];
+        let (_dir, org) = test_org(&files);
+        let c = org.find(Kind::ValidationRule, "Account.Gate").unwrap();
+        let node = c.doc.child(c.node, "errorConditionFormula").unwrap();
+        let el = Element {
+            doc: c.doc.clone(),
+            node,
+            file: c.file,
+        };
+        let refs = formula_refs(&el);
+        let refs: Vec<FormulaRef> = refs.iter().map(|r| r.clone_cast()).collect();
+        assert_eq!(refs.len(), 2);
+        assert!(refs
+            .iter()
+            .all(|r| r.name == "Skip" && r.kind == "permission"));
+        // Reading what the references are did not re-read the file for positions.
+        assert!(!c.doc.positions_loaded());
+        // The second one is on the next line, after the entity reference, and its anchor tells
+        // it from the first.
+        let (first, second) = (refs[0].loc(), refs[1].loc());
+        assert!(c.doc.positions_loaded());
+        let at = |loc: &Loc| {
+            let span = org.sources.span(loc.file, loc.start..loc.end);
+            (span.line, span.column, loc.end - loc.start)
+        };
+        assert_eq!(at(&first), (4, 28, "$Permission.Skip".len()));
+        assert_eq!(at(&second), (5, 6, "$Permission.Skip".len()));
+        assert_ne!(first.anchor, second.anchor);
+    }
 }

@@ -72,7 +72,7 @@ fn locate(target: &Dynamic) -> RhaiResult<Loc> {
         return Ok(c.0.own_loc());
     }
     if let Some(r) = target.read_lock::<FormulaRef>() {
-        return Ok(r.loc.clone());
+        return Ok(r.loc());
     }
     if let Some(l) = target.read_lock::<Location>() {
         return Ok(l.0.clone());
