@@ -626,28 +626,46 @@ pub fn memory() -> String {
     format!(" (RSS {} MB, peak {} MB)", field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Phase timings on stderr when `SFPOLICY_TIMINGS` is set: where a slow run spends its time.
-struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+/// Phase timings on stderr when `SFPOLICY_TIMINGS` is set: where a slow run spends its time,
+/// and, beside the wall time, the CPU time of the whole process in that phase: a phase whose CPU
+/// time is not about twice its wall time on two cores leaves a core idle.
+struct Timer(Option<std::cell::Cell<(std::time::Instant, f64)>>);
 
 impl Timer {
     fn from_env() -> Timer {
         Timer(
             std::env::var_os("SFPOLICY_TIMINGS")
-                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+                .map(|_| std::cell::Cell::new((std::time::Instant::now(), cpu_ms()))),
         )
     }
 
     fn lap(&self, phase: &str) {
         if let Some(start) = &self.0 {
-            let now = std::time::Instant::now();
+            let (now, cpu) = (std::time::Instant::now(), cpu_ms());
+            let (then, cpu_then) = start.get();
             eprintln!(
-                "timing: {phase}: {:.1} ms{}",
-                (now - start.get()).as_secs_f64() * 1e3,
+                "timing: {phase}: {:.1} ms, CPU {:.1} ms{}",
+                (now - then).as_secs_f64() * 1e3,
+                cpu - cpu_then,
                 memory()
             );
-            start.set(now);
+            start.set((now, cpu));
         }
     }
+}
+
+/// CPU time of the process so far, user and system, in milliseconds (0 where unknown).
+fn cpu_ms() -> f64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+            return ms(usage.ru_utime) + ms(usage.ru_stime);
+        }
+    }
+    0.0
 }
 
 #[cfg(test)]

@@ -203,6 +203,12 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
             .map(|(t, p)| (t.load(std::sync::atomic::Ordering::Relaxed), p.id.as_str()))
             .collect();
         by_policy.sort_unstable_by(|a, b| b.cmp(a));
+        let total: u64 = by_policy.iter().map(|(t, _)| t).sum();
+        eprintln!(
+            "timing:   {} calls, {:.1} ms in all",
+            work.len(),
+            total as f64 / 1e3
+        );
         for (micros, id) in by_policy.iter().take(5) {
             eprintln!("timing:   {id}: {:.1} ms", *micros as f64 / 1e3);
         }
