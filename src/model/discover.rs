@@ -405,17 +405,16 @@ pub fn classify(rel: &str) -> Option<(Kind, String)> {
 
 /// What a path is: its kind, component name and, for decomposed permission sets, which part.
 pub fn classify_file(rel: &str) -> Option<Classified> {
-    let mut segments: Vec<&str> = rel.split('/').collect();
-    let file = segments.pop()?;
+    // Split from the end without collecting: this runs for every file of the walk.
+    let (folders, file) = rel.rsplit_once('/').unwrap_or(("", rel));
     // Decomposed permission sets keep grants in files whose suffixes collide with real
     // components (`permissionsets/PS/customPermissions/X.customPermission-meta.xml`): the folder
-    // decides first.
-    if segments
-        .iter()
-        .rev()
-        .skip(1)
-        .any(|s| *s == "permissionsets")
+    // decides first (a `permissionsets` folder above the file's own folder).
+    if folders
+        .rsplit_once('/')
+        .is_some_and(|(above, _)| above.split('/').any(|s| s == "permissionsets"))
     {
+        let segments: Vec<&str> = folders.split('/').collect();
         return classify_decomposed(&segments, file);
     }
     let (base, source_format) = match file.strip_suffix("-meta.xml") {
@@ -429,11 +428,12 @@ pub fn classify_file(rel: &str) -> Option<Classified> {
     }
     let mut name = percent_decode(stem);
     if let Some(folder) = kind.object_child_folder() {
-        let n = segments.len();
-        if n < 2 || segments[n - 1] != folder {
+        let (above, parent) = folders.rsplit_once('/')?;
+        if parent != folder {
             return None;
         }
-        name = format!("{}.{}", percent_decode(segments[n - 2]), name);
+        let object = above.rsplit('/').next().unwrap_or(above);
+        name = format!("{}.{}", percent_decode(object), name);
     }
     if kind == Kind::Flow && !source_format {
         // Metadata API flows before v44 carry their version: `My_Flow-3.flow`.

@@ -65,11 +65,15 @@ pub fn slashes(path: &Path) -> String {
 /// trailing slash.
 #[cfg(unix)]
 pub(crate) fn already_slashed(text: &str) -> bool {
+    // One pass over the bytes: only the first segment may be empty (a leading slash); an empty
+    // segment after it is a doubled or trailing slash.
     text == "/"
         || (!text.is_empty()
-            && !text.ends_with('/')
-            && !text.contains("//")
-            && text.split('/').all(|segment| segment != "."))
+            && text
+                .as_bytes()
+                .split(|&b| b == b'/')
+                .enumerate()
+                .all(|(i, segment)| segment != b"." && (i == 0 || !segment.is_empty())))
 }
 
 /// `slashes` the long way (what the short way must agree with).
