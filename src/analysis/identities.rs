@@ -12,7 +12,7 @@
 //! third kind: *platform* identities, judged only on what was added beyond Salesforce's design.
 
 use super::apps::AppUse;
-use super::names::name_word;
+use super::names::Vocabulary;
 use super::Analysis;
 use crate::model::org::LazyLoc;
 use crate::model::profiles::{self, PlatformDesign};
@@ -183,6 +183,7 @@ impl Analysis {
             ));
         }
         // 3. Licences and API Only User; 4. configured globs; 5. name words.
+        let vocabulary = Vocabulary::new(&self.config.identity_name_words);
         for c in self.org.components.iter() {
             let globs = match c.kind {
                 Kind::Profile => &self.config.identity_profiles,
@@ -259,7 +260,7 @@ impl Analysis {
                     }
                 }
             }
-            if let Some(word) = name_word(&c.name, &self.config.identity_name_words) {
+            if let Some(word) = vocabulary.first_in(&c.name) {
                 found.push((
                     c.clone(),
                     evidence(

@@ -36,38 +36,54 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
-/// The same word in singular or plural (`connectors` ~ `connector`, `proxies` ~ `proxy`).
-fn same_word(token: &str, word: &str) -> bool {
-    if token == word {
-        return true;
+/// A word in its singular form (`connectors` → `connector`, `proxies` → `proxy`): two words are
+/// the same in singular or plural when their singulars are equal.
+fn singular(w: &str) -> String {
+    if let Some(stem) = w.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
     }
-    let singular = |w: &str| -> String {
-        if let Some(stem) = w.strip_suffix("ies") {
-            format!("{stem}y")
-        } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
-            w[..w.len() - 1].to_string()
-        } else {
-            w.to_string()
-        }
-    };
-    singular(token) == singular(word)
+}
+
+/// Vocabulary entries prepared once for the many names of a project: each entry's words in
+/// lower case and singular.
+pub struct Vocabulary<'w> {
+    entries: Vec<(&'w str, Vec<String>)>,
+}
+
+impl<'w> Vocabulary<'w> {
+    pub fn new(entries: &'w [String]) -> Vocabulary<'w> {
+        let entries = entries
+            .iter()
+            .map(|entry| {
+                let parts = entry
+                    .split_whitespace()
+                    .map(|p| singular(&p.to_lowercase()))
+                    .collect();
+                (entry.as_str(), parts)
+            })
+            .collect();
+        Vocabulary { entries }
+    }
+
+    /// The first entry the name contains as whole words, in order.
+    pub fn first_in(&self, name: &str) -> Option<&'w str> {
+        let tokens: Vec<String> = words(name).iter().map(|t| singular(t)).collect();
+        self.entries
+            .iter()
+            .find(|(_, parts)| {
+                !parts.is_empty() && tokens.windows(parts.len()).any(|w| w == parts.as_slice())
+            })
+            .map(|(entry, _)| *entry)
+    }
 }
 
 /// The first vocabulary entry the name contains as whole words, in order.
 pub fn name_word<'w>(name: &str, vocabulary: &'w [String]) -> Option<&'w str> {
-    let tokens = words(name);
-    vocabulary
-        .iter()
-        .find(|entry| {
-            let parts: Vec<&str> = entry.split_whitespace().collect();
-            !parts.is_empty()
-                && tokens.windows(parts.len()).any(|w| {
-                    w.iter()
-                        .zip(&parts)
-                        .all(|(t, p)| same_word(t, &p.to_lowercase()))
-                })
-        })
-        .map(String::as_str)
+    Vocabulary::new(vocabulary).first_in(name)
 }
 
 #[cfg(test)]
