@@ -310,3 +310,27 @@ fn check_org(org) {
         run.stderr
     );
 }
+
+#[test]
+fn mentions_takes_one_string_or_several() {
+    let report = run_policy(
+        &[ps("Flows", FLOWS)],
+        r#"fn check(c) {
+    let flow = c.flowAccesses[0];
+    report(c, `${c.mentions(["zz", "B_FLOW"])} ${c.mentions(["zz", "yy"])} ${c.mentions([])} ${c.mentions("a_flow")}`);
+    report(flow, `${flow.mentions(["b_flow", "A_"])} ${flow.mentions(["b_flow"])}`);
+}"#,
+    )
+    .unwrap();
+    let got: Vec<String> = messages(&report).into_iter().map(|m| m.2).collect();
+    assert_eq!(got, ["true false false true", "true false"]);
+    let wrong = run_policy(
+        &[ps("Flows", FLOWS)],
+        r#"fn check(c) { c.mentions(["a", 1]); }"#,
+    )
+    .unwrap_err();
+    assert!(
+        wrong.contains("mentions() takes a string or an array of strings, and the array holds i64"),
+        "{wrong}"
+    );
+}

@@ -6,7 +6,7 @@
 
 use super::kind::Kind;
 use super::org::{element_loc, Component, Org};
-use super::xml::{Document, NodeId};
+use super::xml::{ChildFinder, Document, NodeId};
 use crate::findings::Loc;
 use crate::source::FileId;
 use rustc_hash::FxHashSet;
@@ -202,6 +202,16 @@ pub struct Permissions {
     pub missing_members: Vec<String>,
 }
 
+/// The trimmed text of a child found by a [`ChildFinder`].
+fn text(doc: &Document, node: Option<NodeId>) -> Option<&str> {
+    node.map(|n| doc.text(n).trim())
+}
+
+/// `true` when a child found by a [`ChildFinder`] says `true` (absent means false).
+fn flag(doc: &Document, node: Option<NodeId>) -> bool {
+    text(doc, node).is_some_and(|t| t.eq_ignore_ascii_case("true"))
+}
+
 /// Grants written in one file (profile, permission set or muting permission set).
 pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
     let mut p = Permissions::default();
@@ -209,9 +219,11 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
         ("userPermissions", &mut p.user),
         ("customPermissions", &mut p.custom),
     ] {
+        let mut find = ChildFinder::new(["enabled", "name"]);
         for (doc, file, n) in c.elements_named(list) {
-            if doc.child_flag(n, "enabled") {
-                if let Some(name) = doc.child_text(n, "name") {
+            let [enabled, name] = find.first(doc, n);
+            if flag(doc, enabled) {
+                if let Some(name) = text(doc, name) {
                     out.push(Arc::new(UserGrant {
                         name: name.to_string(),
                         origin: Origin::new(doc, file, n),
@@ -221,9 +233,11 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
             }
         }
     }
+    let mut find = ChildFinder::new(["enabled", "externalCredentialPrincipal"]);
     for (doc, file, n) in c.elements_named("externalCredentialPrincipalAccesses") {
-        if doc.child_flag(n, "enabled") {
-            if let Some(name) = doc.child_text(n, "externalCredentialPrincipal") {
+        let [enabled, principal] = find.first(doc, n);
+        if flag(doc, enabled) {
+            if let Some(name) = text(doc, principal) {
                 p.principals.push(Arc::new(UserGrant {
                     name: name.to_string(),
                     origin: Origin::new(doc, file, n),
@@ -232,11 +246,14 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
             }
         }
     }
+    let [f0, f1, f2, f3, f4, f5] = OBJECT_FLAGS;
+    let mut find = ChildFinder::new(["object", f0, f1, f2, f3, f4, f5]);
     for (doc, file, n) in c.elements_named("objectPermissions") {
-        let Some(object) = doc.child_text(n, "object") else {
+        let [object, flag_nodes @ ..] = find.first(doc, n);
+        let Some(object) = text(doc, object) else {
             continue;
         };
-        let written = OBJECT_FLAGS.map(|f| doc.child_flag(n, f));
+        let written = flag_nodes.map(|f| flag(doc, f));
         let mut flags = written;
         // Salesforce enforces these dependencies; hand-written files may omit them.
         if flags[5] {
@@ -255,12 +272,14 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
             via: via.cloned(),
         }));
     }
+    let mut find = ChildFinder::new(["field", "editable", "readable"]);
     for (doc, file, n) in c.elements_named("fieldPermissions") {
-        let Some(field_node) = doc.child(n, "field") else {
+        let [field, editable, readable] = find.first(doc, n);
+        let Some(field_node) = field else {
             continue;
         };
-        let editable = doc.child_flag(n, "editable");
-        let written_readable = doc.child_flag(n, "readable");
+        let editable = flag(doc, editable);
+        let written_readable = flag(doc, readable);
         p.fields.push(Arc::new(FieldGrant {
             field_node,
             readable: editable || written_readable,

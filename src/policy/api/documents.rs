@@ -338,6 +338,24 @@ pub fn lower_words(s: &str) -> Array {
     out
 }
 
+/// `mentions([...])`: any of several strings, found in one pass over the element.
+fn mentions_any(doc: &Document, node: NodeId, needles: &Array) -> RhaiResult<bool> {
+    let mut strings = Vec::with_capacity(needles.len());
+    for needle in needles {
+        match needle.read_lock::<ImmutableString>() {
+            Some(s) => strings.push(s.to_string()),
+            None => {
+                return Err(runtime_error(format!(
+                    "mentions() takes a string or an array of strings, and the array holds {}",
+                    needle.type_name()
+                )))
+            }
+        }
+    }
+    let needles: Vec<&str> = strings.iter().map(String::as_str).collect();
+    Ok(doc.subtree_mentions_any(node, &needles))
+}
+
 pub(super) fn register(engine: &mut Engine) {
     engine.register_fn("lower_words", lower_words);
     engine
@@ -367,6 +385,9 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("items", |e: &mut Element| e.items())
         .register_fn("mentions", |e: &mut Element, needle: &str| {
             e.doc.subtree_mentions(e.node, needle)
+        })
+        .register_fn("mentions", |e: &mut Element, needles: Array| {
+            mentions_any(&e.doc, e.node, &needles)
         })
         .register_fn("has", |e: &mut Element, tag: &str| {
             e.doc.child(e.node, tag).is_some()
@@ -431,6 +452,9 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("flag", |c: &mut ComponentRef, tag: &str| c.0.flag(tag))
         .register_fn("mentions", |c: &mut ComponentRef, needle: &str| {
             c.0.doc.subtree_mentions(c.0.node, needle)
+        })
+        .register_fn("mentions", |c: &mut ComponentRef, needles: Array| {
+            mentions_any(&c.0.doc, c.0.node, &needles)
         })
         .register_indexer_get(|c: &mut ComponentRef, name: ImmutableString| c.property(&name))
         .register_fn("to_string", |c: &mut ComponentRef| {
