@@ -279,6 +279,62 @@ fn hash_key(key: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
+/// What reading one discovered file gave.
+enum Loaded {
+    /// The component the file defines (most files).
+    One(Component),
+    /// An object and the rules it embeds, or a workflow and its rules.
+    Many(Vec<Component>),
+    /// A file of a decomposed permission set, checked against its set once all are read.
+    Part(DiscoveredFile, Arc<Document>),
+    /// It could not be parsed, or its root is not the one its kind promises.
+    Invalid(XmlError),
+}
+
+/// The components a parsed file defines, or why it defines none: a root that is not its kind's.
+fn components_of(file: FileId, source: DiscoveredFile, doc: Arc<Document>) -> Loaded {
+    let root = doc.root();
+    let found = doc.name(root);
+    if found != source.kind.as_str() {
+        return Loaded::Invalid(XmlError {
+            message: format!(
+                "a .{} file must have a <{}> root element, found <{}>",
+                source.kind.suffix(),
+                source.kind.as_str(),
+                found
+            ),
+            offset: doc.span(root).0,
+        });
+    }
+    let component = |kind, name, node, doc| Component {
+        id: 0,
+        kind,
+        name,
+        file,
+        doc,
+        node,
+        parts: Vec::new(),
+        standard: Default::default(),
+    };
+    let mut embedded = Vec::new();
+    // Metadata API objects embed their validation rules and fields; workflows their rules.
+    for &(kind, element) in source.kind.embedded() {
+        for child in doc.children_named(root, element) {
+            let Some(short) = doc.child_text(child, "fullName") else {
+                continue;
+            };
+            let name = format!("{}.{}", source.name, short);
+            embedded.push(component(kind, name, child, doc.clone()));
+        }
+    }
+    let own = component(source.kind, source.name, root, doc);
+    if embedded.is_empty() {
+        return Loaded::One(own);
+    }
+    embedded.push(own);
+    Loaded::Many(embedded)
+}
+
 impl Org {
     /// Read and parse every discovered file in parallel, then index the components. The
     /// project's paths move into the org's sources (each file's path is held once).
@@ -294,44 +350,49 @@ impl Org {
             invalid_project_file,
             ..
         } = project;
-        type Parsed = (DiscoveredFile, SourceFile, Result<Arc<Document>, XmlError>);
-        let parsed: Vec<Parsed> = files
+        // Each file's id is its place in the walk's order, so the components of a file are
+        // built beside its parse, and the sources and results are gathered in parallel: what
+        // is left for one thread is to put the components in one list.
+        let (sources, loaded): (Vec<SourceFile>, Vec<Loaded>) = files
             .into_par_iter()
-            .map(|mut file| {
+            .enumerate()
+            .map(|(i, mut file)| {
                 let rel = std::mem::take(&mut file.rel);
                 let path = std::mem::take(&mut file.path);
                 let (source, doc) = Self::read_and_parse(rel, path, &file.name, &pools);
-                (file, source, doc)
+                let loaded = match doc {
+                    Err(error) => Loaded::Invalid(error),
+                    Ok(doc) if file.part.is_some() => Loaded::Part(file, doc),
+                    Ok(doc) => components_of(i as FileId, file, doc),
+                };
+                (source, loaded)
             })
-            .collect();
+            .unzip();
         // Parsing is over: the pools keep their values, not the maps that found them.
         rayon::broadcast(|_| crate::model::xml::RunPools::release_thread());
         crate::model::xml::RunPools::release_thread();
         let mut org = Org {
-            sources: SourceDb::new(&root),
+            sources: SourceDb::with_files(&root, sources),
             root,
             namespace,
             ..Org::default()
         };
         org.sources
-            .reserve(parsed.len() + unread.len() + usize::from(invalid_project_file.is_some()));
-        let mut pending: Vec<Component> = Vec::with_capacity(parsed.len());
+            .reserve(unread.len() + usize::from(invalid_project_file.is_some()));
+        let mut pending: Vec<Component> = Vec::with_capacity(loaded.len());
         // Parts of decomposed permission sets, by set name, until their set is known.
         let mut parts: FxHashMap<String, Vec<Part>> = FxHashMap::default();
-        for (file, source, result) in parsed {
-            let id = org.sources.add(source);
-            let doc = match result {
-                Ok(doc) => doc,
-                Err(error) => {
-                    org.invalid.push(InvalidFile { file: id, error });
-                    continue;
-                }
-            };
-            match &file.part {
-                None => org.add_document(id, file, doc, &mut pending),
-                Some(part) => {
-                    if let Some(p) = org.part(id, &file, part, doc) {
-                        parts.entry(key(&file.name)).or_default().push(p);
+        for (id, loaded) in loaded.into_iter().enumerate() {
+            let id = id as FileId;
+            match loaded {
+                Loaded::One(component) => pending.push(component),
+                Loaded::Many(components) => pending.extend(components),
+                Loaded::Invalid(error) => org.invalid.push(InvalidFile { file: id, error }),
+                Loaded::Part(file, doc) => {
+                    if let Some(part) = &file.part {
+                        if let Some(p) = org.part(id, &file, part, doc) {
+                            parts.entry(key(&file.name)).or_default().push(p);
+                        }
                     }
                 }
             }
@@ -511,73 +572,27 @@ impl Org {
         Some(Part { file, doc, entry })
     }
 
-    fn add_document(
-        &mut self,
-        file: FileId,
-        source: DiscoveredFile,
-        doc: Arc<Document>,
-        out: &mut Vec<Component>,
-    ) {
-        let root = doc.root();
-        let found = doc.name(root);
-        if found != source.kind.as_str() {
-            let error = XmlError {
-                message: format!(
-                    "a .{} file must have a <{}> root element, found <{}>",
-                    source.kind.suffix(),
-                    source.kind.as_str(),
-                    found
-                ),
-                offset: doc.span(root).0,
-            };
-            self.invalid.push(InvalidFile { file, error });
-            return;
-        }
-        // Metadata API objects embed their validation rules and fields; workflows their rules.
-        for &(kind, element) in source.kind.embedded() {
-            for child in doc.children_named(root, element) {
-                let Some(short) = doc.child_text(child, "fullName") else {
-                    continue;
-                };
-                out.push(Component {
-                    id: 0,
-                    kind,
-                    name: format!("{}.{}", source.name, short),
-                    file,
-                    doc: doc.clone(),
-                    node: child,
-                    parts: Vec::new(),
-                    standard: Default::default(),
-                });
-            }
-        }
-        out.push(Component {
-            id: 0,
-            kind: source.kind,
-            name: source.name,
-            file,
-            doc,
-            node: root,
-            parts: Vec::new(),
-            standard: Default::default(),
-        });
-    }
-
     fn index(&mut self) {
+        // The keys first, in parallel: lower-casing names and reading labels is most of the
+        // indexing, and the maps below are filled in component order all the same.
+        let keys: Vec<(u64, Option<String>)> = self
+            .components
+            .par_iter()
+            .map(|c| {
+                let label = LABEL_INDEXED.contains(&c.kind).then(|| key(&c.label()));
+                (name_hash(&c.name), label)
+            })
+            .collect();
         self.by_file.reserve_exact(self.components.len());
-        for (i, c) in self.components.iter().enumerate() {
+        self.by_name.reserve(self.components.len());
+        for (i, (c, (name, label))) in self.components.iter().zip(keys).enumerate() {
             self.by_kind.entry(c.kind).or_default().push(i);
             self.by_file.push((c.file, i));
             // First definition wins; duplicates (same component in two package folders) keep both
             // in `by_kind`, so every file is still checked.
-            self.by_name
-                .entry((c.kind, name_hash(&c.name)))
-                .or_insert(i);
-            if LABEL_INDEXED.contains(&c.kind) {
-                self.by_label
-                    .entry((c.kind, key(&c.label())))
-                    .or_default()
-                    .push(i);
+            self.by_name.entry((c.kind, name)).or_insert(i);
+            if let Some(label) = label {
+                self.by_label.entry((c.kind, label)).or_default().push(i);
             }
         }
         // Stable: a file's components keep their order.

@@ -438,6 +438,14 @@ impl SourceDb {
         }
     }
 
+    /// The sources of a run's files, read in parallel: file `i` of `files` gets id `i`.
+    pub fn with_files(root: &Path, files: Vec<SourceFile>) -> SourceDb {
+        SourceDb {
+            files,
+            ..SourceDb::new(root)
+        }
+    }
+
     /// Room for `more` files (a run knows how many it read: no growth slack per file).
     pub fn reserve(&mut self, more: usize) {
         self.files.reserve_exact(more);
