@@ -521,3 +521,31 @@ fn quiet_drops_the_summary_line() {
     assert!(full.starts_with(quiet.stdout.as_str()));
     assert!(quiet.stdout.contains("error[connected-app-ip-relaxed]"));
 }
+
+#[test]
+fn a_broken_policy_is_the_error_even_when_the_project_fails_to_load_too() {
+    // Policies compile while the project is read: the policy's error must still be the one a
+    // run reports, as when compiling came first.
+    let dir = project(&[("integrations.toml", "[[integration]\nname = \n")]);
+    let rules = tempfile::tempdir().unwrap();
+    write(
+        rules.path().join("probe.rhai"),
+        "//! Probe.\nconst RULE = #{ id: \"probe\", severity: \"info\", kinds: [\"PermissionSet\"], summary: \"x\" };\nfn check(c) { let x = ; }\n",
+    );
+    let both = check_json(dir.path(), &["--rules", rules.path().to_str().unwrap()]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    assert!(both.stderr.contains("probe.rhai:3:"), "{}", both.stderr);
+    assert!(
+        !both.stderr.contains("integrations.toml"),
+        "{}",
+        both.stderr
+    );
+    // Without the broken policy, the register's error is the run's.
+    let register = check_json(dir.path(), &[]);
+    assert_eq!(register.code, 2, "{}", register.stderr);
+    assert!(
+        register.stderr.contains("integrations.toml"),
+        "{}",
+        register.stderr
+    );
+}
