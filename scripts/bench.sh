@@ -8,7 +8,7 @@ corpus=${1:-../shared/corpus}
 small=${2:-$corpus/trailheadapps__dreamhouse-lwc}
 
 cargo build --release --quiet
-[ -n "${SKIP_CORPUS:-}" ] || cargo bench --quiet --bench corpus -- "$corpus" 5
+[ -n "${SKIP_CORPUS:-}" ] || cargo bench --quiet --bench corpus -- "$corpus" 9
 
 bin=target/release/sfpolicy
 runs=21
