@@ -465,9 +465,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let dirs = policy_dirs(&options.rules_dirs, &config);
     timer.lap("load config");
     // The policies compile on their own thread while the project is walked and read: compiling
-    // is one core's work, and the walk and the end of the read leave a core idle. Its errors
-    // still come first (a broken policy or an unknown rule name is the run's error, whatever
-    // the files hold); they only come after the read.
+    // is one core's work, and the walk and the end of the read leave a core idle. A compile
+    // error (a broken policy, an unknown rule name) still takes precedence over any error of the
+    // project, as when compiling came first; it is only reported once the read is done.
     let timed = timer.0.is_some();
     let (compiled, loaded) = std::thread::scope(|scope| {
         let compiling = std::thread::Builder::new()
