@@ -472,6 +472,9 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     let (compiled, loaded) = std::thread::scope(|scope| {
         let compiling = std::thread::Builder::new()
             .name("compile".into())
+            // The main thread's stack, where policies compiled before: a deeply nested script
+            // gets the same room (Rhai's depth limits stop it, in debug builds too).
+            .stack_size(8 << 20)
             .spawn_scoped(scope, || {
                 let started = std::time::Instant::now();
                 let compiled = compile_policies(options, &config, &dirs);
