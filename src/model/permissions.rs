@@ -202,16 +202,6 @@ pub struct Permissions {
     pub missing_members: Vec<String>,
 }
 
-/// The trimmed text of a child found by a [`ChildFinder`].
-fn text(doc: &Document, node: Option<NodeId>) -> Option<&str> {
-    node.map(|n| doc.text(n).trim())
-}
-
-/// `true` when a child found by a [`ChildFinder`] says `true` (absent means false).
-fn flag(doc: &Document, node: Option<NodeId>) -> bool {
-    text(doc, node).is_some_and(|t| t.eq_ignore_ascii_case("true"))
-}
-
 /// Grants written in one file (profile, permission set or muting permission set).
 pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
     let mut p = Permissions::default();
@@ -222,8 +212,8 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
         let mut find = ChildFinder::new(["enabled", "name"]);
         for (doc, file, n) in c.elements_named(list) {
             let [enabled, name] = find.first(doc, n);
-            if flag(doc, enabled) {
-                if let Some(name) = text(doc, name) {
+            if enabled.is_some_and(|n| doc.is_true(n)) {
+                if let Some(name) = name.map(|n| doc.value(n)) {
                     out.push(Arc::new(UserGrant {
                         name: name.to_string(),
                         origin: Origin::new(doc, file, n),
@@ -236,8 +226,8 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
     let mut find = ChildFinder::new(["enabled", "externalCredentialPrincipal"]);
     for (doc, file, n) in c.elements_named("externalCredentialPrincipalAccesses") {
         let [enabled, principal] = find.first(doc, n);
-        if flag(doc, enabled) {
-            if let Some(name) = text(doc, principal) {
+        if enabled.is_some_and(|n| doc.is_true(n)) {
+            if let Some(name) = principal.map(|n| doc.value(n)) {
                 p.principals.push(Arc::new(UserGrant {
                     name: name.to_string(),
                     origin: Origin::new(doc, file, n),
@@ -250,10 +240,10 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
     let mut find = ChildFinder::new(["object", f0, f1, f2, f3, f4, f5]);
     for (doc, file, n) in c.elements_named("objectPermissions") {
         let [object, flag_nodes @ ..] = find.first(doc, n);
-        let Some(object) = text(doc, object) else {
+        let Some(object) = object.map(|n| doc.value(n)) else {
             continue;
         };
-        let written = flag_nodes.map(|f| flag(doc, f));
+        let written = flag_nodes.map(|f| f.is_some_and(|n| doc.is_true(n)));
         let mut flags = written;
         // Salesforce enforces these dependencies; hand-written files may omit them.
         if flags[5] {
@@ -278,8 +268,8 @@ pub fn direct(c: &Arc<Component>, via: Option<&Arc<Via>>) -> Permissions {
         let Some(field_node) = field else {
             continue;
         };
-        let editable = flag(doc, editable);
-        let written_readable = flag(doc, readable);
+        let editable = editable.is_some_and(|n| doc.is_true(n));
+        let written_readable = readable.is_some_and(|n| doc.is_true(n));
         p.fields.push(Arc::new(FieldGrant {
             field_node,
             readable: editable || written_readable,

@@ -1208,13 +1208,22 @@ impl Document {
 
     /// Trimmed text of the first child called `name`.
     pub fn child_text(&self, node: NodeId, name: &str) -> Option<&str> {
-        self.child(node, name).map(|c| self.text(c).trim())
+        self.child(node, name).map(|c| self.value(c))
     }
 
     /// `true` when the child `name` says `true` (Salesforce booleans; absent means false).
     pub fn child_flag(&self, node: NodeId, name: &str) -> bool {
-        self.child_text(node, name)
-            .is_some_and(|t| t.eq_ignore_ascii_case("true"))
+        self.child(node, name).is_some_and(|c| self.is_true(c))
+    }
+
+    /// An element's text, trimmed: the value a metadata field holds.
+    pub fn value(&self, node: NodeId) -> &str {
+        self.text(node).trim()
+    }
+
+    /// Whether an element says `true` (a Salesforce boolean, in any case, around any space).
+    pub fn is_true(&self, node: NodeId) -> bool {
+        self.value(node).eq_ignore_ascii_case("true")
     }
 
     pub fn has_children(&self, node: NodeId) -> bool {
