@@ -286,7 +286,7 @@ enum Loaded {
     /// An object and the rules it embeds, or a workflow and its rules.
     Many(Vec<Component>),
     /// A file of a decomposed permission set, checked against its set once all are read.
-    Part(DiscoveredFile, Arc<Document>),
+    Part(DiscoveredFile, PermissionSetPart, Arc<Document>),
     /// It could not be parsed, or its root is not the one its kind promises.
     Invalid(XmlError),
 }
@@ -360,10 +360,10 @@ impl Org {
                 let rel = std::mem::take(&mut file.rel);
                 let path = std::mem::take(&mut file.path);
                 let (source, doc) = Self::read_and_parse(rel, path, &file.name, &pools);
-                let loaded = match doc {
-                    Err(error) => Loaded::Invalid(error),
-                    Ok(doc) if file.part.is_some() => Loaded::Part(file, doc),
-                    Ok(doc) => components_of(i as FileId, file, doc),
+                let loaded = match (doc, file.part.take()) {
+                    (Err(error), _) => Loaded::Invalid(error),
+                    (Ok(doc), Some(part)) => Loaded::Part(file, part, doc),
+                    (Ok(doc), None) => components_of(i as FileId, file, doc),
                 };
                 (source, loaded)
             })
@@ -388,11 +388,9 @@ impl Org {
                 Loaded::One(component) => pending.push(component),
                 Loaded::Many(components) => pending.extend(components),
                 Loaded::Invalid(error) => org.invalid.push(InvalidFile { file: id, error }),
-                Loaded::Part(file, doc) => {
-                    if let Some(part) = &file.part {
-                        if let Some(p) = org.part(id, &file, part, doc) {
-                            parts.entry(key(&file.name)).or_default().push(p);
-                        }
+                Loaded::Part(file, part, doc) => {
+                    if let Some(p) = org.part(id, &file, &part, doc) {
+                        parts.entry(key(&file.name)).or_default().push(p);
                     }
                 }
             }
