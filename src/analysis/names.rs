@@ -81,14 +81,13 @@ impl<'w> Vocabulary<'w> {
     }
 }
 
-/// The first vocabulary entry the name contains as whole words, in order.
-pub fn name_word<'w>(name: &str, vocabulary: &'w [String]) -> Option<&'w str> {
-    Vocabulary::new(vocabulary).first_in(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn name_word<'w>(name: &str, vocabulary: &'w [String]) -> Option<&'w str> {
+        Vocabulary::new(vocabulary).first_in(name)
+    }
 
     fn vocab() -> Vec<String> {
         crate::config::DEFAULT_NAME_WORDS
