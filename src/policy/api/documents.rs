@@ -340,19 +340,15 @@ pub fn lower_words(s: &str) -> Array {
 
 /// `mentions([...])`: any of several strings, found in one pass over the element.
 fn mentions_any(doc: &Document, node: NodeId, needles: &Array) -> RhaiResult<bool> {
-    let mut strings = Vec::with_capacity(needles.len());
+    let mut strings: Vec<ImmutableString> = Vec::with_capacity(needles.len());
     for needle in needles {
-        match needle.read_lock::<ImmutableString>() {
-            Some(s) => strings.push(s.to_string()),
-            None => {
-                return Err(runtime_error(format!(
-                    "mentions() takes a string or an array of strings, and the array holds {}",
-                    needle.type_name()
-                )))
-            }
-        }
+        strings.push(needle.clone().into_immutable_string().map_err(|found| {
+            runtime_error(format!(
+                "mentions() takes a string or an array of strings, and the array holds {found}"
+            ))
+        })?);
     }
-    let needles: Vec<&str> = strings.iter().map(String::as_str).collect();
+    let needles: Vec<&str> = strings.iter().map(ImmutableString::as_str).collect();
     Ok(doc.subtree_mentions_any(node, &needles))
 }
 
