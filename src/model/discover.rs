@@ -507,6 +507,52 @@ mod tests {
     }
 
     #[test]
+    fn classification_at_folder_edges_is_pinned() {
+        // What classification answered when it still collected a path's segments (the rewrite
+        // that splits from the end must agree at every folder boundary).
+        let named = |rel: &str| classify_file(rel).map(|c| (c.kind, c.name, c.part));
+        let part = |p| Some(p);
+        let cases = [
+            ("x.validationRule-meta.xml", None),
+            ("validationRules/x.validationRule-meta.xml", None),
+            (
+                "Account/validationRules/x.validationRule-meta.xml",
+                Some((Kind::ValidationRule, "Account.x", None)),
+            ),
+            (
+                "/validationRules/x.validationRule-meta.xml",
+                Some((Kind::ValidationRule, ".x", None)),
+            ),
+            (
+                "a//validationRules/x.validationRule-meta.xml",
+                Some((Kind::ValidationRule, ".x", None)),
+            ),
+            (
+                "permissionsets/PS/x.customPermission-meta.xml",
+                Some((Kind::PermissionSet, "PS", part(PermissionSetPart::Unknown))),
+            ),
+            (
+                "permissionsets/x.permissionset-meta.xml",
+                Some((Kind::PermissionSet, "x", None)),
+            ),
+            (
+                "a/permissionsets/PS/objectSettings/A.objectSettings-meta.xml",
+                Some((Kind::PermissionSet, "PS", part(PermissionSetPart::Elements))),
+            ),
+            (
+                "objects/A%2EB/fields/F.field-meta.xml",
+                Some((Kind::CustomField, "A.B.F", None)),
+            ),
+            ("My_Flow-3.flow", Some((Kind::Flow, "My_Flow", None))),
+            ("a/.flow-meta.xml", None),
+        ];
+        for (rel, expected) in cases {
+            let expected = expected.map(|(k, n, p)| (k, n.to_string(), p));
+            assert_eq!(named(rel), expected, "{rel}");
+        }
+    }
+
+    #[test]
     fn classifies_source_and_mdapi_names() {
         let cases = [
             (
