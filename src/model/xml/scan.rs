@@ -83,7 +83,9 @@ pub(super) fn scan<'s>(
             Some(b'/') => {
                 let (start, end) = open.pop().ok_or(Declined)?;
                 let name_end = pos + 2 + (end - start);
-                if bytes.get(pos + 2..name_end) != Some(&bytes[start..end])
+                if !bytes
+                    .get(pos + 2..name_end)
+                    .is_some_and(|name| super::same_bytes(name, &bytes[start..end]))
                     || bytes.get(name_end) != Some(&b'>')
                 {
                     return Err(Declined);
