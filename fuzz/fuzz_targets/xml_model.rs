@@ -3,7 +3,8 @@
 //! inside the file, and nothing panics. A document parsed as a run parses files (values pooled,
 //! name tables shared, positions re-parsed when a finding asks) answers exactly like one parsed
 //! in memory with its positions recorded, and the scanner's fast path builds exactly what
-//! quick-xml's events build (or fails with the same error).
+//! quick-xml's events build (or fails with the same error); an element located alone, from a
+//! window of the file, is where the whole file's recording puts it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,7 +19,12 @@ fuzz_target!(|bytes: &[u8]| {
     let eager = Document::parse(bytes);
     match (&eager, &pooled) {
         (Err(a), Err(b)) => assert_eq!(a, b, "the two parses fail differently"),
-        (Ok(eager), Ok(pooled)) => assert_eq!(eager.differs_from(pooled), None),
+        (Ok(eager), Ok(pooled)) => {
+            assert_eq!(eager.differs_from(pooled), None);
+            // Each element located alone (a window of the file, as a finding in a large file
+            // locates it) is where the whole file's recording puts it.
+            assert_eq!(pooled.locating_alone_differs(bytes), None);
+        }
         _ => panic!("one parse fails, the other does not"),
     }
     // The scanner's fast path against quick-xml's events alone.

@@ -24,7 +24,7 @@ use std::hash::BuildHasher;
 mod positions;
 mod scan;
 
-use positions::{Positions, Recorder, Span};
+use positions::{Break, Located, Positions, Recorder, Span};
 
 pub type NodeId = u32;
 const NONE: NodeId = u32::MAX;
@@ -342,6 +342,78 @@ pub struct Document {
     /// asked; `None` when the file changed since it was checked.
     /// Boxed: most documents never load theirs.
     positions: std::sync::OnceLock<Option<Box<Positions>>>,
+    /// Where element `LOCATE_EVERY * (i + 1)` starts in the file, for each `i`: a finding's
+    /// element is located by scanning a window of the file from the checkpoint before it
+    /// (`locate_in`), not the whole file.
+    checkpoints: Box<[u32]>,
+    /// Elements located alone so far, and how many times the file was read for them.
+    located: std::sync::Mutex<Alone>,
+}
+
+/// The elements of a large file located one at a time (`Document::position_of`).
+#[derive(Debug, Default)]
+struct Alone {
+    found: Vec<Located>,
+    /// Reads of the file for them (not counting those this thread still held).
+    reads: u8,
+}
+
+/// One element in this many starts a window for locating an element alone (`checkpoints`):
+/// 4 bytes per 128 elements (125 KB over the corpus), and a window of a few kilobytes to scan.
+const LOCATE_EVERY: usize = 128;
+
+/// Elements a document locates alone before it records the positions of all its elements.
+const LOCATE_ALONE_MAX: usize = 64;
+
+/// Reads of a file to locate elements alone before its positions are recorded whole: findings
+/// that alternate between files (an org-wide policy) would otherwise read it again each time.
+const LOCATE_ALONE_READS: u8 = 4;
+
+/// Files smaller than this are recorded whole at their first finding: reading them is most of
+/// the cost, and one read then answers for every element. Recording a file whole costs about
+/// seven times reading it (measured over the corpus's located files), which locating alone
+/// saves on the large ones (profiles of megabytes).
+const LOCATE_ALONE_FROM: u64 = 128 << 10;
+
+thread_local! {
+    /// The file this thread last read again to locate an element, verified against what was
+    /// parsed: a policy reports on one component several times in a row, and each report would
+    /// otherwise read the file again. The buffer is kept from file to file (no fresh pages).
+    static VERIFIED: std::cell::RefCell<Verified> = std::cell::RefCell::new(Verified::default());
+}
+
+#[derive(Default)]
+struct Verified {
+    /// The file the bytes are, by path, length and content hash.
+    of: Option<(std::sync::Arc<std::path::Path>, u64, u64)>,
+    bytes: Vec<u8>,
+}
+
+/// `answer` over the bytes of `source` as they were parsed: re-read (or still held by this
+/// thread), verified by length and hash, with whether they were read. `None` when the file
+/// changed since, or cannot be read.
+fn with_verified<R>(source: &SourceRef, answer: impl FnOnce(&[u8]) -> R) -> Option<(R, bool)> {
+    VERIFIED.with(|verified| {
+        let mut verified = verified.borrow_mut();
+        let held = verified.of.as_ref().is_some_and(|(path, len, hash)| {
+            (*len, *hash) == (source.len, source.hash) && **path == *source.path
+        });
+        if !held {
+            verified.of = None;
+            crate::source::read_into(&source.path, &mut verified.bytes).ok()?;
+            if verified.bytes.len() as u64 != source.len
+                || crate::source::content_hash(&verified.bytes) != source.hash
+            {
+                return None;
+            }
+            verified.of = Some((source.path.clone(), source.len, source.hash));
+        }
+        let result = answer(&verified.bytes);
+        if verified.bytes.capacity() > SCRATCH_KEEP {
+            *verified = Verified::default();
+        }
+        Some((result, !held))
+    })
 }
 
 /// A malformed file: message and byte offset of the problem.
@@ -396,6 +468,8 @@ struct Builder<'s> {
     short: FxHashMap<u64, u32>,
     /// Plain leaf values up to `POOL_MAX` go to the run's pool, when parsing for a run.
     pool: Option<std::sync::Arc<TextPool>>,
+    /// `Document::checkpoints`, while parsing.
+    checkpoints: Vec<u32>,
 }
 
 thread_local! {
@@ -575,6 +649,7 @@ impl<'s> Builder<'s> {
             values: Vec::new(),
             short: FxHashMap::default(),
             pool,
+            checkpoints: Vec::new(),
         }
     }
 
@@ -640,6 +715,9 @@ impl<'s> Builder<'s> {
         }
         let id = self.nodes.len() as NodeId;
         let name = self.intern(name, start)?;
+        if id != 0 && id as usize % LOCATE_EVERY == 0 {
+            self.checkpoints.push(start as u32);
+        }
         let parent = self.stack.last().map_or(NONE, |open| open.node);
         if parent == 0 && self.stack.len() == 1 {
             let slot = name as usize;
@@ -979,6 +1057,7 @@ impl Document {
             values: builder.values.into_boxed_slice(),
             far_parents: builder.far_parents.into_boxed_slice(),
             root_first: builder.root_first.into_boxed_slice(),
+            checkpoints: builder.checkpoints.into_boxed_slice(),
             ..Document::default()
         };
         let (mut nodes, mut text) = (builder.nodes, builder.text);
@@ -1003,12 +1082,163 @@ impl Document {
 
     fn load_positions(&self) -> Option<Box<Positions>> {
         let source = self.source.as_ref()?;
-        let bytes = crate::source::read(&source.path).ok()?;
-        if bytes.len() as u64 != source.len || crate::source::content_hash(&bytes) != source.hash {
+        with_verified(source, |bytes| {
+            source.lines.fill(bytes);
+            self.positions_from(bytes, true)
+        })?
+        .0
+    }
+
+    /// `answer` for `node`'s span and breaks: from the positions recorded or loaded whole, from
+    /// the elements located alone, or by locating `node` alone (the first `LOCATE_ALONE_MAX`
+    /// asked), else by loading the whole file's. `text`: the answer reads where the element's
+    /// text is (`Span::text_raw`, breaks), not only its span. `None` when the file changed since
+    /// it was checked (a finding then points at the file's start).
+    fn position_of<R>(
+        &self,
+        node: NodeId,
+        text: bool,
+        answer: impl FnOnce(Span, &[Break]) -> R,
+    ) -> Option<R> {
+        if let Some(whole) = self.positions.get() {
+            return whole.as_deref().map(|p| {
+                let (span, breaks) = p.of(node);
+                answer(span, breaks)
+            });
+        }
+        if let Some(source) = self.source.as_ref().filter(|s| s.len >= LOCATE_ALONE_FROM) {
+            let mut located = self.located.lock().unwrap_or_else(|e| e.into_inner());
+            let known = located.found.iter().find(|l| l.node == node);
+            if let Some(found) = known.filter(|l| l.text_known || !text) {
+                return Some(answer(found.span, &found.breaks));
+            }
+            if known.is_none()
+                && located.found.len() < LOCATE_ALONE_MAX
+                && located.reads < LOCATE_ALONE_READS
+            {
+                let alone = crate::alloc::uncounted(|| {
+                    with_verified(source, |bytes| {
+                        source.lines.fill(bytes);
+                        self.locate_in(bytes, node)
+                    })
+                });
+                if let Some((_, true)) = alone {
+                    located.reads += 1;
+                }
+                match alone.map(|(found, _)| found) {
+                    Some(Some(found)) if found.text_known || !text => {
+                        let result = answer(found.span, &found.breaks);
+                        crate::alloc::uncounted(|| located.found.push(found));
+                        return Some(result);
+                    }
+                    // Its span only: kept for that, and its text from the whole file.
+                    Some(Some(found)) => crate::alloc::uncounted(|| located.found.push(found)),
+                    // The file changed: as when the whole file is loaded, no positions at all.
+                    None => {
+                        drop(located);
+                        let _ = self.positions.set(None);
+                        return None;
+                    }
+                    // A window the scanner declines: the whole file (quick-xml, if need be).
+                    Some(None) => {}
+                }
+            }
+        }
+        self.positions().map(|p| {
+            let (span, breaks) = p.of(node);
+            answer(span, breaks)
+        })
+    }
+
+    /// `node` located alone in `bytes` (the bytes this document was parsed from): the scanner
+    /// goes over a window from the checkpoint before `node` to the first checkpoint past its
+    /// subtree (its end tag comes before the next element after the subtree starts), numbering
+    /// elements from the checkpoint's. A subtree longer than two windows (a profile's root) is
+    /// located from its first window (its start) and its last (its end tag, the how-manieth
+    /// closing an element opened before that window): its span only, not where its text is.
+    /// `None` when a window holds what the scanner declines.
+    fn locate_in(&self, bytes: &[u8], node: NodeId) -> Option<Located> {
+        let n = node as usize;
+        if n >= self.nodes.len() {
             return None;
         }
-        source.lines.fill(&bytes);
-        self.positions_from(&bytes, true)
+        // Where element `LOCATE_EVERY * i` starts (`None` for 0: the window then starts at the
+        // file's start, after its BOM).
+        let checkpoint = |i: usize| -> Option<usize> {
+            i.checked_sub(1)
+                .and_then(|i| self.checkpoints.get(i))
+                .map(|&at| at as usize)
+        };
+        // The window of elements `LOCATE_EVERY * first..LOCATE_EVERY * last` (`last` past the
+        // final checkpoint: to the end of the file), recorded.
+        let record = |first: usize, last: usize| -> Option<Recorder> {
+            let from = match checkpoint(first) {
+                Some(at) => at,
+                None if first == 0 && bytes.starts_with(UTF8_BOM) => UTF8_BOM.len(),
+                None if first == 0 => 0,
+                None => return None,
+            };
+            let to = checkpoint(last).unwrap_or(bytes.len());
+            let window = std::str::from_utf8(bytes.get(from..to)?).ok()?;
+            let mut recorder = Recorder::window((first * LOCATE_EVERY) as NodeId);
+            // The window ends where the scanner may decline (inside an element): what counts is
+            // what it recorded before.
+            let _ = scan::scan_window(window, from, &mut recorder);
+            Some(recorder)
+        };
+        let after = self.subtree_end(node);
+        let (first, last) = (n / LOCATE_EVERY, after.div_ceil(LOCATE_EVERY));
+        // The last window of a large subtree (a profile's root): its end tag closes an element
+        // opened before that window, the how-manieth is counted up the parents.
+        let end_first = (after - 1) / LOCATE_EVERY;
+        if end_first <= first + 1 {
+            return record(first, last)?.located(node);
+        }
+        let start = record(first, first + 1)?.start_of(node)?;
+        let opened = (end_first * LOCATE_EVERY) as NodeId;
+        let mut outer = 0;
+        let mut parent = self.parent(opened)?;
+        while parent != node {
+            outer += 1;
+            parent = self.parent(parent)?;
+        }
+        let end = record(end_first, last)?.outer_end(outer)?;
+        Some(Located {
+            node,
+            span: Span {
+                start,
+                end,
+                text_raw: start,
+            },
+            breaks: Box::default(),
+            text_known: false,
+        })
+    }
+
+    /// For tests and fuzzing: the first element whose position located alone in `bytes` (as a
+    /// finding locates it) differs from the one recorded over the whole file, if any. An element
+    /// the window scan declines is not a difference (it is then located from the whole file).
+    #[doc(hidden)]
+    pub fn locating_alone_differs(&self, bytes: &[u8]) -> Option<String> {
+        let whole = self.positions_from(bytes, true)?;
+        for node in 0..self.len() as NodeId {
+            let Some(alone) = self.locate_in(bytes, node) else {
+                continue;
+            };
+            let (span, breaks) = whole.of(node);
+            let same = if alone.text_known {
+                (alone.span, &*alone.breaks) == (span, breaks)
+            } else {
+                (alone.span.start, alone.span.end) == (span.start, span.end)
+            };
+            if !same {
+                return Some(format!(
+                    "element {node}: alone {:?} {:?}, whole {span:?} {breaks:?}",
+                    alone.span, alone.breaks
+                ));
+            }
+        }
+        None
     }
 
     /// The positions of this document's elements in `bytes` (the bytes it was parsed from),
@@ -1056,9 +1286,16 @@ impl Document {
         None
     }
 
-    /// Whether the positions are held (recorded at parse, or loaded for a finding).
+    /// Whether any position is held (recorded at parse, or loaded for a finding, whole or for
+    /// an element alone).
     pub fn positions_loaded(&self) -> bool {
         self.positions.get().is_some()
+            || !self
+                .located
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .found
+                .is_empty()
     }
 
     /// The run's pool this document's values are in (documents read from files).
@@ -1075,6 +1312,14 @@ impl Document {
             .get()
             .and_then(Option::as_ref)
             .map_or(0, |p| p.heap_bytes());
+        let located: usize = self
+            .located
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .found
+            .iter()
+            .map(|l| std::mem::size_of::<Located>() + l.breaks.len() * std::mem::size_of::<Break>())
+            .sum();
         (
             self.nodes.len() * std::mem::size_of::<Node>(),
             self.text.len(),
@@ -1082,13 +1327,14 @@ impl Document {
                 + self.root_first.len() * 4
                 + self.values.len() * 8
                 + self.far_parents.len() * 8
-                + positions,
+                + self.checkpoints.len() * 4
+                + positions
+                + located,
         )
     }
 
     fn span_of(&self, node: NodeId) -> Span {
-        self.positions()
-            .and_then(|p| p.spans.get(node as usize).copied())
+        self.position_of(node, false, |span, _| span)
             .unwrap_or_default()
     }
 
@@ -1268,8 +1514,11 @@ impl Document {
 
     /// The file offset of byte `offset` of `text(node)`.
     fn raw_offset(&self, node: NodeId, offset: usize) -> usize {
-        self.positions()
-            .map_or(0, |p| p.raw_offset(node, offset, self.text(node).len()))
+        let len = self.text(node).len();
+        self.position_of(node, true, |span, breaks| {
+            positions::raw_offset(span, breaks, offset, len)
+        })
+        .unwrap_or(0)
     }
 
     /// Does any text inside `node` (itself and its descendants) contain `needle`, ignoring ASCII
@@ -1665,6 +1914,188 @@ mod tests {
         let other = RunPools::new();
         assert!(!std::sync::Arc::ptr_eq(&other.current(), pool));
         RunPools::release_thread();
+    }
+
+    /// A profile-like file of `blocks` blocks in every shape the locator must window over:
+    /// entities, CDATA, empty and attributed tags, comments, CRLF, non-ASCII text, a container
+    /// whose subtree spans many windows (closing at depth), and a deep chain of elements.
+    fn large_profile(blocks: usize) -> String {
+        let mut xml = String::from("\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- generated -->\n<Profile xmlns=\"urn:x\">\n");
+        for i in 0..blocks {
+            match i % 9 {
+                0 => xml += &format!("    <fieldPermissions>\n        <editable>true</editable>\n        <field>Account.F{i}__c</field>\n        <readable>true</readable>\n    </fieldPermissions>\n"),
+                1 => xml += &format!("    <formula>IF(a &lt; {i}, &quot;x&quot;, b) &amp;&#x41;</formula>\n"),
+                2 => xml += &format!("    <c><![CDATA[<raw> {i}]]> and &gt; more</c>\n"),
+                3 => xml += &format!("    <flag/>\n    <x a=\"1\" b='>'>v{i}</x>\n    <e a=\"2\"/>\n"),
+                4 => xml += &format!("    <!-- </not-a-tag> {i} -->\r\n    <label>Café — {i}</label>\r\n"),
+                5 if i % 45 == 5 => {
+                    xml += "    <layoutSections>\n";
+                    for j in 0..150 {
+                        xml += &format!("      <item><name>n{j}</name><sub><v>{j}</v><w/></sub></item>\n");
+                    }
+                    xml += "    </layoutSections>\n";
+                }
+                6 if i % 90 == 6 => {
+                    for _ in 0..300 {
+                        xml += "<n>";
+                    }
+                    xml += &format!("<leaf>{i}</leaf>");
+                    for _ in 0..300 {
+                        xml += "</n>";
+                    }
+                    xml += "\n";
+                }
+                _ => xml += &format!("    <custom>{}</custom>\n", i % 2 == 0),
+            }
+        }
+        xml += "</Profile>\n<!-- trailing </Profile> -->\n";
+        xml
+    }
+
+    #[test]
+    fn an_element_located_alone_is_where_the_whole_file_records_it() {
+        for blocks in [1, 40, 130, 600] {
+            let xml = large_profile(blocks);
+            let doc = parse(&xml);
+            assert_eq!(
+                doc.locating_alone_differs(xml.as_bytes()),
+                None,
+                "{blocks} blocks"
+            );
+        }
+        // And each way of locating alone was taken: one window, two windows (the root and the
+        // large container, whose end tags close elements opened before their last window).
+        let xml = large_profile(600);
+        let doc = parse(&xml);
+        assert!(doc.len() > 20 * LOCATE_EVERY, "{} elements", doc.len());
+        let located: Vec<Located> = (0..doc.len() as NodeId)
+            .filter_map(|n| doc.locate_in(xml.as_bytes(), n))
+            .collect();
+        assert_eq!(
+            located.len(),
+            doc.len(),
+            "every element of this file is located alone"
+        );
+        let spans_only: Vec<NodeId> = located
+            .iter()
+            .filter(|l| !l.text_known)
+            .map(|l| l.node)
+            .collect();
+        assert!(spans_only.contains(&0), "the root takes two windows");
+        assert!(spans_only
+            .iter()
+            .any(|&n| doc.name(n) == "layoutSections" || doc.name(n) == "n"));
+        let deep = *spans_only
+            .iter()
+            .filter(|&&n| doc.name(n) == "n")
+            .max()
+            .unwrap();
+        assert!(
+            doc.parent(deep).is_some_and(|p| doc.name(p) == "n"),
+            "closed at depth"
+        );
+        // A wrong count up the parents would end the root at an inner end tag.
+        assert_eq!(
+            doc.span(0).1,
+            xml.find("</Profile>\n<!--").unwrap() + "</Profile>".len()
+        );
+        assert_eq!(located[0].span.end as usize, doc.span(0).1);
+    }
+
+    /// A file on disk and the document parsed from it (as a run reads it).
+    fn parsed_file(dir: &std::path::Path, name: &str, xml: &str, run: &RunPools) -> Document {
+        let path = dir.join(name);
+        std::fs::write(&path, xml).unwrap();
+        let source = SourceRef {
+            path: path.into(),
+            len: xml.len() as u64,
+            hash: crate::source::content_hash(xml.as_bytes()),
+            lines: Default::default(),
+        };
+        Document::parse_file(xml.as_bytes(), source, run).unwrap()
+    }
+
+    #[test]
+    fn a_large_file_locates_its_elements_alone_and_answers_like_one_parsed_in_memory() {
+        let xml = large_profile(600);
+        assert!(xml.len() as u64 >= LOCATE_ALONE_FROM, "{} bytes", xml.len());
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunPools::new();
+        let doc = parsed_file(dir.path(), "big.xml", &xml, &run);
+        RunPools::release_thread();
+        let eager = parse(&xml);
+        // The first elements asked are located alone: the whole file is not recorded.
+        let asked: Vec<NodeId> = (0..doc.len() as NodeId).step_by(97).take(10).collect();
+        for &n in &asked {
+            assert_eq!(doc.span(n), eager.span(n), "element {n}");
+        }
+        assert!(
+            doc.positions.get().is_none(),
+            "recorded whole after {} elements",
+            asked.len()
+        );
+        assert_eq!(doc.located.lock().unwrap().found.len(), asked.len());
+        // Past `LOCATE_ALONE_MAX` elements, or asked where its text is after its span alone,
+        // the whole file answers; every answer is the in-memory document's.
+        for n in 0..doc.len() as NodeId {
+            assert_eq!(doc.span(n), eager.span(n), "element {n}");
+            let len = eager.text(n).len();
+            for (a, b) in [(0, 1), (len / 2, len / 2 + 3), (len.saturating_sub(2), len)] {
+                if a < b && b <= len {
+                    assert_eq!(
+                        doc.text_span(n, a, b),
+                        eager.text_span(n, a, b),
+                        "{n} {a}..{b}"
+                    );
+                }
+            }
+        }
+        assert!(doc.positions.get().is_some_and(Option::is_some));
+        // A root asked where its text is, after its span alone: the whole file, the same answer.
+        let doc = parsed_file(dir.path(), "root.xml", &xml, &run);
+        RunPools::release_thread();
+        assert_eq!(doc.span(0), eager.span(0));
+        assert!(doc.positions.get().is_none());
+        assert_eq!(doc.text_span(0, 0, 0), eager.text_span(0, 0, 0));
+        assert!(doc.positions.get().is_some());
+    }
+
+    #[test]
+    fn elements_located_alone_read_their_file_once_while_this_thread_holds_it() {
+        let xml = large_profile(600);
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunPools::new();
+        let doc = parsed_file(dir.path(), "held.xml", &xml, &run);
+        RunPools::release_thread();
+        let eager = parse(&xml);
+        assert_eq!(doc.span(5), eager.span(5));
+        // Gone from disk: the next elements still come from the bytes read (and verified) once.
+        std::fs::remove_file(dir.path().join("held.xml")).unwrap();
+        for n in [700, 1500, 2400] {
+            assert_eq!(doc.span(n), eager.span(n), "element {n}");
+        }
+        // Another file read in between, then this one again: it must be read, and is gone.
+        let _other = parsed_file(dir.path(), "other.xml", &xml, &run);
+        RunPools::release_thread();
+        assert_eq!(_other.span(3000), eager.span(3000));
+        assert_eq!(
+            doc.span(3100),
+            (0, 0),
+            "a file that changed (here: vanished) locates nothing"
+        );
+    }
+
+    #[test]
+    fn a_large_file_changed_since_it_was_checked_locates_nothing() {
+        let xml = large_profile(600);
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunPools::new();
+        let doc = parsed_file(dir.path(), "changed.xml", &xml, &run);
+        RunPools::release_thread();
+        std::fs::write(dir.path().join("changed.xml"), xml.replace("true", "TRUE")).unwrap();
+        assert_eq!(doc.span(1000), (0, 0));
+        assert_eq!(doc.text_span(1000, 0, 1), (0, 1));
+        assert_eq!(doc.positions.get().map(Option::is_some), Some(false));
     }
 
     #[test]

@@ -44,21 +44,39 @@ impl Positions {
             + self.breaks.capacity() * std::mem::size_of::<Break>()
     }
 
-    /// The file offset of byte `offset` of `node`'s value, which is `len` bytes long.
-    pub fn raw_offset(&self, node: NodeId, offset: usize, len: usize) -> usize {
+    /// `node`'s span and its breaks.
+    pub fn of(&self, node: NodeId) -> (Span, &[Break]) {
         let span = self.spans.get(node as usize).copied().unwrap_or_default();
-        if len == 0 {
-            return span.text_raw as usize;
-        }
-        let at = offset.min(len - 1);
-        let i = self
-            .breaks
-            .partition_point(|b| (b.node, b.decoded as usize) <= (node, at));
-        match i.checked_sub(1).map(|i| self.breaks[i]) {
-            Some(b) if b.node == node => b.raw as usize + (at - b.decoded as usize),
-            _ => span.text_raw as usize + at,
-        }
+        let from = self.breaks.partition_point(|b| b.node < node);
+        let to = self.breaks.partition_point(|b| b.node <= node);
+        (span, &self.breaks[from..to])
     }
+}
+
+/// The file offset of byte `offset` of a value `len` bytes long, whose element has `span` and
+/// `breaks` (its own, in order).
+pub(super) fn raw_offset(span: Span, breaks: &[Break], offset: usize, len: usize) -> usize {
+    if len == 0 {
+        return span.text_raw as usize;
+    }
+    let at = offset.min(len - 1);
+    let i = breaks.partition_point(|b| b.decoded as usize <= at);
+    match i.checked_sub(1).map(|i| breaks[i]) {
+        Some(b) => b.raw as usize + (at - b.decoded as usize),
+        None => span.text_raw as usize + at,
+    }
+}
+
+/// One element located alone: its span and breaks, from a scan of a window of its file (see
+/// `Document::locate_in`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Located {
+    pub node: NodeId,
+    pub span: Span,
+    pub breaks: Box<[Break]>,
+    /// `span.text_raw` and `breaks` are known: false for an element whose start and end were
+    /// found in two windows, its text between them unseen (ask the whole file for those).
+    pub text_known: bool,
 }
 
 /// An element still open while recording.
@@ -81,6 +99,12 @@ struct Open {
 pub(super) struct Recorder {
     positions: Positions,
     stack: Vec<Open>,
+    /// The number of the first element seen: 0 for a whole file, the element a window of the
+    /// file starts at otherwise (`spans[i]` is then element `first + i`).
+    first: NodeId,
+    /// In a window: where each end tag of an element opened before it ends, in order (the
+    /// parent of `first`, then its parent...).
+    outer_ends: Vec<u32>,
 }
 
 impl Recorder {
@@ -91,7 +115,55 @@ impl Recorder {
                 breaks: Vec::new(),
             },
             stack: Vec::new(),
+            first: 0,
+            outer_ends: Vec::new(),
         }
+    }
+
+    /// A recorder for a window of a file that starts at the start tag of element `first`.
+    /// The end tags of elements opened before the window close nothing here.
+    pub fn window(first: NodeId) -> Recorder {
+        Recorder {
+            first,
+            ..Recorder::new(0)
+        }
+    }
+
+    /// Where `node` starts, when its start tag was seen.
+    pub fn start_of(&self, node: NodeId) -> Option<u32> {
+        let span = self
+            .positions
+            .spans
+            .get(node.checked_sub(self.first)? as usize)?;
+        Some(span.start)
+    }
+
+    /// Where the `i`th end tag of an element opened before the window ends (0: `first`'s
+    /// parent).
+    pub fn outer_end(&self, i: usize) -> Option<u32> {
+        self.outer_ends.get(i).copied()
+    }
+
+    /// `node` as recorded, when its end was seen.
+    pub fn located(&self, node: NodeId) -> Option<Located> {
+        let span = *self
+            .positions
+            .spans
+            .get(node.checked_sub(self.first)? as usize)?;
+        // A start tag records `end == start` until its end tag; every element ends after it
+        // starts.
+        (span.end > span.start).then(|| Located {
+            node,
+            span,
+            breaks: self
+                .positions
+                .breaks
+                .iter()
+                .filter(|b| b.node == node)
+                .copied()
+                .collect(),
+            text_known: true,
+        })
     }
 
     pub fn finish(mut self) -> Positions {
@@ -102,7 +174,7 @@ impl Recorder {
 
     fn open(&mut self, start: usize) -> NodeId {
         let p = &mut self.positions;
-        let id = p.spans.len() as NodeId;
+        let id = self.first + p.spans.len() as NodeId;
         p.spans.push(Span {
             start: start as u32,
             end: start as u32,
@@ -169,7 +241,7 @@ impl<'s> Sink<'s> for Recorder {
         after: usize,
     ) -> Result<(), XmlError> {
         let node = self.open(before);
-        self.positions.spans[node as usize].end = after as u32;
+        self.positions.spans[(node - self.first) as usize].end = after as u32;
         Ok(())
     }
 
@@ -190,9 +262,12 @@ impl<'s> Sink<'s> for Recorder {
     }
 
     fn close(&mut self, end: usize) {
-        let Some(open) = self.stack.pop() else { return };
+        let Some(open) = self.stack.pop() else {
+            self.outer_ends.push(end as u32);
+            return;
+        };
         let p = &mut self.positions;
-        let span = &mut p.spans[open.node as usize];
+        let span = &mut p.spans[(open.node - self.first) as usize];
         span.end = end as u32;
         span.text_raw = open.text_raw;
         if open.has_child {

@@ -56,6 +56,27 @@ pub(super) fn scan<'s>(
     base: usize,
     sink: &mut impl Sink<'s>,
 ) -> Result<(), Declined> {
+    scan_from(source, base, sink, false)
+}
+
+/// Feed `sink` the events of a window of a file that parsed whole (`source`, from offset `base`
+/// of the file), starting at a start tag: an end tag of an element opened before the window is
+/// a `close` the sink ignores, its name unchecked. The window may end anywhere after what the
+/// caller needs, so the answer is what `sink` recorded, not the result.
+pub(super) fn scan_window<'s>(
+    source: &'s str,
+    base: usize,
+    sink: &mut impl Sink<'s>,
+) -> Result<(), Declined> {
+    scan_from(source, base, sink, true)
+}
+
+fn scan_from<'s>(
+    source: &'s str,
+    base: usize,
+    sink: &mut impl Sink<'s>,
+    window: bool,
+) -> Result<(), Declined> {
     let bytes = source.as_bytes();
     // The open elements' qualified names, as ranges of `bytes`, to match their end tags.
     let mut open: Vec<(usize, usize)> = Vec::new();
@@ -80,6 +101,17 @@ pub(super) fn scan<'s>(
             continue;
         }
         match bytes.get(pos + 1) {
+            Some(b'/') if window && open.is_empty() => {
+                let name_end = bytes[pos + 2..]
+                    .iter()
+                    .position(|&b| !name_byte(b))
+                    .map_or(bytes.len(), |i| pos + 2 + i);
+                if bytes.get(name_end) != Some(&b'>') {
+                    return Err(Declined);
+                }
+                pos = name_end + 1;
+                sink.close(base + pos);
+            }
             Some(b'/') => {
                 let (start, end) = open.pop().ok_or(Declined)?;
                 let name_end = pos + 2 + (end - start);
