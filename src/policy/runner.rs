@@ -118,6 +118,9 @@ pub struct FailedPolicy {
     pub more: usize,
 }
 
+/// What one call of a policy gave: its findings, or why it failed.
+type Outcome = Result<Vec<Finding>, PolicyError>;
+
 /// Run every policy over the org. Components are checked in parallel; the findings are sorted.
 /// A call that fails contributes no findings (what it reported before failing may be partial).
 pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> PolicyRun {
@@ -131,11 +134,14 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
         if policy.has_check_org {
             work.push((p, None));
         }
-        if policy.check_arity.is_some() {
-            for (c, component) in org.components.iter().enumerate() {
-                if policy.kinds.contains(&component.kind) {
-                    work.push((p, Some(c)));
-                }
+    }
+    // Component by component, every policy on it in turn: the reports in one file come one
+    // after another, so the file is read again (to locate them) once rather than once per
+    // policy (see `Document::position_of`).
+    for (c, component) in org.components.iter().enumerate() {
+        for (p, policy) in policies.iter().enumerate() {
+            if policy.check_arity.is_some() && policy.kinds.contains(&component.kind) {
+                work.push((p, Some(c)));
             }
         }
     }
@@ -146,7 +152,7 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
         .iter()
         .map(|_| std::sync::atomic::AtomicU64::new(0))
         .collect();
-    let outcomes: Vec<(usize, Result<Vec<Finding>, PolicyError>)> = work
+    let mut outcomes: Vec<(usize, Option<usize>, Outcome)> = work
         .par_iter()
         .map(|&(p, c)| {
             let started = timed.then(std::time::Instant::now);
@@ -193,9 +199,11 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
                     std::sync::atomic::Ordering::Relaxed,
                 );
             }
-            (p, findings)
+            (p, c, findings)
         })
         .collect();
+    // Policy by policy (its `check_org` first), then component by component.
+    outcomes.sort_by_key(|&(p, c, _)| (p, c.map_or(0, |c| c + 1)));
     if timed {
         let mut by_policy: Vec<(u64, &str)> = spent
             .iter()
@@ -215,9 +223,8 @@ pub fn run(engine: &Engine, policies: &[Policy], analysis: &Arc<Analysis>) -> Po
     }
     let mut findings = Vec::new();
     let mut errors: Vec<FailedPolicy> = Vec::new();
-    // In work order (policy, then component), so the error shown for a policy does not depend on
-    // thread timing.
-    for (p, outcome) in outcomes {
+    // In that order, so the error shown for a policy does not depend on thread timing.
+    for (p, _, outcome) in outcomes {
         match outcome {
             Ok(found) => findings.extend(found),
             Err(error) => match errors.iter_mut().find(|e| e.id == policies[p].id) {
