@@ -1846,6 +1846,20 @@ mod tests {
         assert_eq!(pool.stats().0, 6, "each distinct value once");
     }
 
+    /// `doc` maps the start, middle and end of `n`'s text to the file as `eager` does.
+    fn assert_text_spans_agree(doc: &Document, eager: &Document, n: NodeId) {
+        let len = eager.text(n).len();
+        for (a, b) in [(0, 1), (len / 2, len / 2 + 3), (len.saturating_sub(2), len)] {
+            if a < b && b <= len {
+                assert_eq!(
+                    doc.text_span(n, a, b),
+                    eager.text_span(n, a, b),
+                    "node {n} {a}..{b}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_document_from_a_file_answers_like_one_parsed_in_memory() {
         // Pooled values (17..=256 bytes), short ones shared in the file, long ones, entities
@@ -1878,16 +1892,7 @@ mod tests {
                 assert_eq!(doc.span(n), eager.span(n), "node {n}");
                 assert_eq!(doc.parent(n), eager.parent(n));
                 assert_eq!(doc.has_children(n), eager.has_children(n));
-                let len = eager.text(n).len();
-                for (a, b) in [(0, 1), (len / 2, len / 2 + 3), (len.saturating_sub(2), len)] {
-                    if a < b && b <= len {
-                        assert_eq!(
-                            doc.text_span(n, a, b),
-                            eager.text_span(n, a, b),
-                            "node {n} {a}..{b}"
-                        );
-                    }
-                }
+                assert_text_spans_agree(doc, &eager, n);
             }
         }
         // The repeated field name is held once, for both documents (parsed on one thread).
@@ -2039,16 +2044,7 @@ mod tests {
         // the whole file answers; every answer is the in-memory document's.
         for n in 0..doc.len() as NodeId {
             assert_eq!(doc.span(n), eager.span(n), "element {n}");
-            let len = eager.text(n).len();
-            for (a, b) in [(0, 1), (len / 2, len / 2 + 3), (len.saturating_sub(2), len)] {
-                if a < b && b <= len {
-                    assert_eq!(
-                        doc.text_span(n, a, b),
-                        eager.text_span(n, a, b),
-                        "{n} {a}..{b}"
-                    );
-                }
-            }
+            assert_text_spans_agree(&doc, &eager, n);
         }
         assert!(doc.positions.get().is_some_and(Option::is_some));
         // A root asked where its text is, after its span alone: the whole file, the same answer.
