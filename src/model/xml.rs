@@ -2071,9 +2071,9 @@ mod tests {
             assert_eq!(doc.span(n), eager.span(n), "element {n}");
         }
         // Another file read in between, then this one again: it must be read, and is gone.
-        let _other = parsed_file(dir.path(), "other.xml", &xml, &run);
+        let other = parsed_file(dir.path(), "other.xml", &xml, &run);
         RunPools::release_thread();
-        assert_eq!(_other.span(3000), eager.span(3000));
+        assert_eq!(other.span(3000), eager.span(3000));
         assert_eq!(
             doc.span(3100),
             (0, 0),
