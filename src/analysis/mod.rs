@@ -68,6 +68,11 @@ pub struct Analysis {
     /// Effective permissions by component id, computed once however many rules ask (rules run
     /// in parallel: a second asker waits for the first rather than computing a copy).
     permissions: Vec<std::sync::OnceLock<Arc<Permissions>>>,
+    /// Objects (lower case) each identity's user can edit, by component id, computed once.
+    editable: Vec<std::sync::OnceLock<Arc<FxHashSet<String>>>>,
+    /// The identities each register entry names (permission sets, then profiles), resolved once:
+    /// asking per identity would resolve every entry's names again (quadratic in the register).
+    entry_identities: Vec<Vec<Arc<Component>>>,
 }
 
 /// A register that cannot be read: a tool error pointing into it.
@@ -93,10 +98,16 @@ impl Analysis {
             run_as: Vec::new(),
             config_file,
             permissions: Vec::new(),
+            editable: Vec::new(),
+            entry_identities: Vec::new(),
         };
         a.permissions = (0..a.org.components.len())
             .map(|_| std::sync::OnceLock::new())
             .collect();
+        a.editable = (0..a.org.components.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        a.entry_identities = a.resolve_entry_identities();
         a.resolve_preauths();
         a.resolve_identities();
         a.resolve_run_as();
@@ -115,46 +126,63 @@ impl Analysis {
 
     /// Objects (lower case) the user behind an identity can edit: its own effective set, plus
     /// the other identities its register entries name (one user holds the profile and every
-    /// permission set of its entry).
-    pub fn editable_objects(&self, c: &Arc<Component>) -> FxHashSet<String> {
-        let mut objects = FxHashSet::default();
-        let mut add = |c: &Arc<Component>| {
-            for g in &self.effective_permissions(c).objects {
-                if g.flag("allowEdit") {
-                    objects.insert(g.object.to_lowercase());
+    /// permission set of its entry). Computed once per component however many rules ask.
+    pub fn editable_objects(&self, c: &Arc<Component>) -> Arc<FxHashSet<String>> {
+        let compute = || {
+            let mut objects = FxHashSet::default();
+            let mut add = |c: &Arc<Component>| {
+                for g in &self.effective_permissions(c).objects {
+                    if g.flag("allowEdit") {
+                        objects.insert(g.object.to_lowercase());
+                    }
                 }
+            };
+            add(c);
+            for companion in self.register_companions(c) {
+                add(companion);
             }
+            Arc::new(objects)
         };
-        add(c);
-        for companion in self.register_companions(c) {
-            add(&companion);
+        match self.editable.get(c.id) {
+            Some(cell) => cell.get_or_init(compute).clone(),
+            None => compute(),
         }
-        objects
     }
 
-    /// The identities that share a register entry with this one.
-    fn register_companions(&self, c: &Arc<Component>) -> Vec<Arc<Component>> {
+    /// The identities each register entry names, in entry order (permission sets, then profiles).
+    fn resolve_entry_identities(&self) -> Vec<Vec<Arc<Component>>> {
         let Some(r) = &self.register else {
             return Vec::new();
         };
-        let mut out = Vec::new();
-        for entry in &r.register.entries {
-            let named: Vec<Arc<Component>> = entry
-                .list("permission-sets")
-                .iter()
-                .filter_map(|(n, _)| self.find_permission_set(n).cloned())
-                .chain(
-                    entry
-                        .list("profile")
-                        .iter()
-                        .filter_map(|(n, _)| self.find_profile(n).cloned()),
-                )
-                .collect();
-            if named.iter().any(|n| n.id == c.id) {
-                out.extend(named.into_iter().filter(|n| n.id != c.id));
-            }
-        }
-        out
+        r.register
+            .entries
+            .iter()
+            .map(|entry| {
+                entry
+                    .list("permission-sets")
+                    .iter()
+                    .filter_map(|(n, _)| self.find_permission_set(n).cloned())
+                    .chain(
+                        entry
+                            .list("profile")
+                            .iter()
+                            .filter_map(|(n, _)| self.find_profile(n).cloned()),
+                    )
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The identities that share a register entry with this one.
+    fn register_companions<'a>(
+        &'a self,
+        c: &'a Arc<Component>,
+    ) -> impl Iterator<Item = &'a Arc<Component>> + 'a {
+        self.entry_identities
+            .iter()
+            .filter(|named| named.iter().any(|n| n.id == c.id))
+            .flatten()
+            .filter(|n| n.id != c.id)
     }
 
     pub fn identity(&self, c: &Component) -> Option<&Identity> {

@@ -170,10 +170,7 @@ pub(super) fn register(engine: &mut Engine) {
             |o: &mut OrgRef, c: ComponentRef| {
                 // Model data the script reads: not counted against its budget.
                 crate::policy::sandbox::native(|| {
-                    PermissionsRef(
-                        o.0.effective_permissions(&c.0),
-                        Arc::new(o.0.editable_objects(&c.0)),
-                    )
+                    PermissionsRef(o.0.effective_permissions(&c.0), o.0.editable_objects(&c.0))
                 })
             },
         )
