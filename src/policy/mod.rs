@@ -111,12 +111,11 @@ impl PolicyError {
             EvalAltResult::ErrorTooManyOperations(_) => format!(
                 "policy exceeded its budget of {MAX_OPERATIONS} operations (an endless loop?)"
             ),
-            EvalAltResult::ErrorTerminated(token, _)
-                if token.to_string() == sandbox::STOPPED_TIME =>
-            {
+            EvalAltResult::ErrorTerminated(token, _) if token.is::<sandbox::StoppedTime>() => {
+                let limit = token.clone_cast::<sandbox::StoppedTime>().0;
                 format!(
                     "policy ran longer than {:.1} s in one call (an endless loop, or one that grows slower with each step?)",
-                    sandbox::MAX_CALL_TIME.as_secs_f64()
+                    limit.as_secs_f64()
                 )
             }
             EvalAltResult::ErrorTerminated(..) => format!(
@@ -154,5 +153,43 @@ fn strip_position_suffix(message: &str) -> String {
     match message.rfind(" (line ") {
         Some(i) if message.ends_with(')') => message[..i].to_string(),
         _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// An endless loop stopped by the wall clock (the operation budget lifted so that the clock
+    /// trips first).
+    fn stopped_after(limit: Duration) -> PolicyError {
+        let mut engine = engine::engine();
+        engine.set_max_operations(0);
+        let ast = engine.compile("fn check() { loop { } }").expect("compiles");
+        let err = sandbox::guarded_with(limit, sandbox::MAX_MEMORY, || {
+            engine
+                .call_fn::<Dynamic>(&mut rhai::Scope::new(), &ast, "check", ())
+                .expect_err("an endless loop is stopped")
+        });
+        PolicyError::from_eval("endless.rhai", &err)
+    }
+
+    #[test]
+    fn a_call_stopped_for_time_states_the_budget_that_applied() {
+        // Two budgets, two messages: the limit is the call's own, not a fixed constant (built-in
+        // rules have a longer one than user policies).
+        let short = stopped_after(Duration::from_millis(200));
+        assert!(
+            short.message.contains("ran longer than 0.2 s in one call"),
+            "{}",
+            short.message
+        );
+        let longer = stopped_after(Duration::from_millis(1500));
+        assert!(
+            longer.message.contains("ran longer than 1.5 s in one call"),
+            "{}",
+            longer.message
+        );
     }
 }

@@ -39,6 +39,8 @@ pub const MAX_PADDED_LEN: i64 = 1 << 20;
 struct Call {
     baseline: i64,
     deadline: Instant,
+    /// The time budget the deadline was set from, for the message when it is reached.
+    time: Duration,
     max_memory: i64,
 }
 
@@ -46,9 +48,13 @@ thread_local! {
     static CALL: Cell<Option<Call>> = const { Cell::new(None) };
 }
 
-/// Why the sandbox stopped a call (the `ErrorTerminated` token).
+/// Why the sandbox stopped a call (the `ErrorTerminated` token): memory.
 pub const STOPPED_MEMORY: &str = "memory";
-pub const STOPPED_TIME: &str = "time";
+
+/// The `ErrorTerminated` token of a call stopped for time: the budget it ran past, so the
+/// message states the limit that applied (user policies and built-in rules differ).
+#[derive(Debug, Clone, Copy)]
+pub struct StoppedTime(pub Duration);
 
 /// Run script code under the budgets. Nested use (a helper module evaluated inside a load)
 /// keeps the outer budget.
@@ -65,6 +71,7 @@ pub fn guarded_with<T>(time: Duration, max_memory: i64, f: impl FnOnce() -> T) -
             c.set(Some(Call {
                 baseline: crate::alloc::thread_held(),
                 deadline: Instant::now() + time,
+                time,
                 max_memory,
             }))
         });
@@ -104,7 +111,7 @@ pub fn on_progress(operations: u64) -> Option<Dynamic> {
     // operations are big ones (a script that holds a lot copies a lot).
     let often = if held > 8 << 20 { 1 } else { 256 };
     if operations % often == 0 && Instant::now() > call.deadline {
-        return Some(Dynamic::from(STOPPED_TIME));
+        return Some(Dynamic::from(StoppedTime(call.time)));
     }
     None
 }
