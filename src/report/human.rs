@@ -43,20 +43,53 @@ fn text_of(texts: &Texts, file: FileId) -> &str {
     }
 }
 
+/// Why a line of a checked file is not quoted under its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unquoted {
+    /// Longer than [`MAX_QUOTED_LINE`] (minified XML).
+    TooLong,
+    /// Before the carets' end it holds characters the output escapes (a direction override, a
+    /// C1 control): escaped, the line would be wider than the text the carets were measured
+    /// on, and they would point elsewhere.
+    Escaped,
+}
+
+/// Why the lines of `start..end` (its first two) cannot be quoted, if they cannot.
+fn unquoted(
+    text: &str,
+    lines: &crate::source::LineIndex,
+    start: usize,
+    end: usize,
+) -> Option<Unquoted> {
+    let first = lines.line_index(start);
+    let last = lines.line_index(end.max(start)).min(first + 1);
+    let too_long = (first..=last).any(|l| {
+        lines.line_start(l + 1, text.len()) - lines.line_start(l, text.len()) > MAX_QUOTED_LINE
+    });
+    if too_long {
+        return Some(Unquoted::TooLong);
+    }
+    // The carets' columns come from the text before them: an escaped character there shifts
+    // them (one after the label does not). A line's own ending (CRLF) is not drawn.
+    let from = lines.line_start(first, text.len());
+    let upto = display_range(text, start, end)
+        .end
+        .min(lines.line_start(last + 1, text.len()));
+    let before_carets = text.get(from..upto).unwrap_or("");
+    before_carets
+        .trim_end_matches('\n')
+        .trim_end_matches('\r')
+        .chars()
+        .any(crate::escape::dangerous)
+        .then_some(Unquoted::Escaped)
+}
+
 /// Can this location be quoted? The file is what was checked, and the lines are readable.
 fn quotable(input: &ReportInput, texts: &Texts, file: FileId, start: usize, end: usize) -> bool {
-    let source = input.sources.get(file);
     let Some(Text::Checked(text)) = texts.get(&file) else {
         return false;
     };
-    let lines = source.lines();
-    let first = lines.line_index(start);
-    let last = lines.line_index(end.max(start)).min(first + 1);
-    (first..=last).all(|l| {
-        let a = lines.line_start(l, text.len());
-        let b = lines.line_start(l + 1, text.len());
-        b - a <= MAX_QUOTED_LINE
-    })
+    unquoted(text, input.sources.get(file).lines(), start, end).is_none()
 }
 
 fn location_text(input: &ReportInput, loc: &crate::findings::Loc, style: PathStyle) -> String {
@@ -94,7 +127,13 @@ fn diagnostic(
             "{message} [{}]",
             escape_line(&location_text(input, &f.loc, style))
         );
-        notes.extend(unquoted_note(input, texts, f.loc.file, f.loc.start));
+        notes.extend(unquoted_note(
+            input,
+            texts,
+            f.loc.file,
+            f.loc.start,
+            f.loc.end,
+        ));
     }
     for r in &f.related {
         if quotable(input, texts, r.loc.file, r.loc.start, r.loc.end) {
@@ -126,13 +165,23 @@ fn diagnostic(
 
 /// Why a finding's lines are not shown (nothing to say for a file that was never read: the
 /// finding itself is about that).
-fn unquoted_note(input: &ReportInput, texts: &Texts, file: FileId, start: usize) -> Option<String> {
+fn unquoted_note(
+    input: &ReportInput,
+    texts: &Texts,
+    file: FileId,
+    start: usize,
+    end: usize,
+) -> Option<String> {
     match texts.get(&file)? {
         Text::Changed => Some(
             "the file changed after it was checked (or could not be read again); its lines are not shown"
                 .to_string(),
         ),
-        Text::Checked(text) => Some(excerpt(text, input.sources.get(file).lines(), start)),
+        Text::Checked(text) => {
+            let lines = input.sources.get(file).lines();
+            let why = unquoted(text, lines, start, end).unwrap_or(Unquoted::TooLong);
+            Some(excerpt(text, lines, start, why))
+        }
         Text::Unread => None,
     }
 }
@@ -140,9 +189,10 @@ fn unquoted_note(input: &ReportInput, texts: &Texts, file: FileId, start: usize)
 /// Characters quoted on each side of a finding in a line too long to show whole.
 const EXCERPT_CONTEXT: usize = 60;
 
-/// A line too long to quote whole (minified XML, a 50 MB line), cut around the finding.
+/// A line that cannot be quoted under a label (minified XML, a 50 MB line; a line holding
+/// characters the output escapes), cut around the finding and escaped.
 /// (The line index, not a scan: a 50 MB line may carry many findings.)
-fn excerpt(text: &str, lines: &crate::source::LineIndex, start: usize) -> String {
+fn excerpt(text: &str, lines: &crate::source::LineIndex, start: usize, why: Unquoted) -> String {
     use crate::source::{ceil_char_boundary, floor_char_boundary};
     let start = floor_char_boundary(text, start.min(text.len()));
     let line = lines.line_index(start);
@@ -166,9 +216,17 @@ fn excerpt(text: &str, lines: &crate::source::LineIndex, start: usize) -> String
         floor_char_boundary(text, before),
         ceil_char_boundary(text, after),
     );
+    let reason = match why {
+        Unquoted::TooLong => format!(
+            "the line is too long to quote ({} bytes)",
+            line_end - line_start
+        ),
+        Unquoted::Escaped => {
+            "the line holds control or direction-override characters, shown escaped".to_string()
+        }
+    };
     format!(
-        "the line is too long to quote ({} bytes); around the finding: {}{}{}",
-        line_end - line_start,
+        "{reason}; around the finding: {}{}{}",
         if before > line_start { "…" } else { "" },
         escape_line(text[before..after].trim_end_matches('\r')),
         if after < line_end { "…" } else { "" },

@@ -240,3 +240,65 @@ fn policy_errors_on_stderr_are_escaped() {
     );
     assert!(!stderr.lines().any(is_command), "{stderr}");
 }
+
+/// Carets are measured on the line as read; escaping a character before them widens the drawn
+/// line, so they would point at the wrong text. Such a line is cited escaped in a note instead;
+/// one whose escaped characters come after the carets is drawn as usual.
+#[test]
+fn a_line_escaped_before_its_carets_is_cited_not_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root.join("sfdx-project.json"), SFDX_PROJECT);
+    let scopes = "        <scopes>Full</scopes>\n";
+    // A C1 control (CSI) before the element: escaped as `\u{9b}`, six characters for one.
+    write(
+        root.join(APPS).join("Before.connectedApp-meta.xml"),
+        app("Before").replace(scopes, "        \u{9b}<scopes>Full</scopes>\n"),
+    );
+    // A right-to-left override after it, in a comment.
+    write(
+        root.join(APPS).join("After.connectedApp-meta.xml"),
+        app("After").replace(
+            scopes,
+            "        <scopes>Full</scopes><!-- \u{202e}gnp.exe -->\n",
+        ),
+    );
+    let out = run(
+        root,
+        &[
+            "check",
+            "--select",
+            "connected-app-full-scope",
+            "--color",
+            "never",
+            ".",
+        ],
+    );
+    // Warnings: exit 0 (the default --fail-on is error).
+    out.expect(0, "human");
+    let text = out.stdout();
+    assert!(
+        text.contains(
+            "connected app Before requests the OAuth scope Full [force-app/main/default/connectedApps/Before.connectedApp-meta.xml:7:10]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r" = the line holds control or direction-override characters, shown escaped; around the finding:         \u{9b}<scopes>Full</scopes>"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(r"│         \u{9b}"), "drawn:\n{text}");
+    // Drawn, and the carets sit under the element: nine columns in, 21 wide.
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with(r"<scopes>Full</scopes><!-- \u{202e}gnp.exe -->"))
+        .unwrap_or_else(|| panic!("not drawn:\n{text}"));
+    assert_eq!(
+        lines[at + 1].split('│').nth(1),
+        Some(format!(" {}{}", " ".repeat(8), "^".repeat(21)).as_str()),
+        "{text}"
+    );
+}
