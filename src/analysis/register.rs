@@ -93,13 +93,8 @@ impl Analysis {
         let Some(r) = &self.register else {
             return Anchor::default();
         };
-        let entries = &r.register.entries;
-        let system = entries[index].system();
-        let same = entries[..index]
-            .iter()
-            .filter(|e| e.system().eq_ignore_ascii_case(system))
-            .count();
-        Anchor::table("integration", system).nth(same + 1)
+        let entry = &r.register.entries[index];
+        Anchor::table("integration", entry.system()).nth(entry.nth_of_system)
     }
 
     /// The `system` of the register entry whose `connected-app` names this component (by API

@@ -151,6 +151,9 @@ pub struct Entry {
     /// The team's own keys, `[integration.extra]`: free names, plain values (strings, numbers,
     /// booleans, dates, lists of strings) that custom policies read.
     pub extra: Vec<Field>,
+    /// Which entry of its `system` this is, from 1 (systems compared ignoring ASCII case): the
+    /// `#2` of a second entry's anchor. Counted once when the register is read.
+    pub nth_of_system: usize,
 }
 
 impl Entry {
@@ -276,8 +279,13 @@ impl Register {
             register.integration_licenses = Some((n, e.node.span.clone()));
         }
         if let Some(list) = top.get("integration") {
+            let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
             for item in list.node.as_array("integration")? {
-                register.entries.push(parse_entry(item)?);
+                let mut entry = parse_entry(item)?;
+                let count = seen.entry(entry.system().to_ascii_lowercase()).or_default();
+                *count += 1;
+                entry.nth_of_system = *count;
+                register.entries.push(entry);
             }
         }
         Ok(register)
@@ -382,6 +390,7 @@ fn parse_entry(item: &Node) -> Result<Entry, TomlError> {
         span: item.span.clone(),
         fields,
         extra,
+        nth_of_system: 1,
     })
 }
 
@@ -479,5 +488,20 @@ license = "shared"
         assert_eq!(&text[e.span.clone()], "\"sideways\"");
         let e = Register::parse("edition = \"gold\"\n").unwrap_err();
         assert!(e.message.contains("unknown edition"));
+    }
+
+    #[test]
+    fn entries_of_one_system_are_numbered_ignoring_case() {
+        // The second Talkdesk entry is `#2` whatever its case; another system starts again at 1,
+        // and an entry without a system counts among the other entries without one.
+        let text = "[[integration]]\nsystem = \"Talkdesk\"\n\
+                    [[integration]]\nsystem = \"Marketo\"\n\
+                    [[integration]]\nsystem = \" TALKDESK \"\n\
+                    [[integration]]\nowner = \"me\"\n\
+                    [[integration]]\nsystem = \"talkdesk\"\n\
+                    [[integration]]\nsystem = \"\"\n";
+        let r = Register::parse(text).unwrap();
+        let nth: Vec<usize> = r.entries.iter().map(|e| e.nth_of_system).collect();
+        assert_eq!(nth, [1, 1, 2, 1, 3, 2]);
     }
 }
