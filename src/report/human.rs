@@ -3,7 +3,8 @@
 //! Everything a file contains passes through [`crate::escape::Escaper`] on its way to the
 //! terminal: control characters are shown as `\u{..}` escapes, never emitted, so a metadata file
 //! cannot colour the terminal, set its title, or start a line that a CI runner executes.
-//! Lines are quoted only when they are what was checked and short enough to read.
+//! Lines are quoted only when they are what was checked, short enough to read, and drawn as
+//! they were measured (no escaped character before the carets); otherwise a note cites them.
 
 use super::ReportInput;
 use crate::escape::{escape_line, Escaper};
@@ -64,24 +65,30 @@ fn unquoted(
     let first = lines.line_index(start);
     let last = lines.line_index(end.max(start)).min(first + 1);
     let too_long = (first..=last).any(|l| {
-        lines.line_start(l + 1, text.len()) - lines.line_start(l, text.len()) > MAX_QUOTED_LINE
+        let line = text
+            .get(lines.line_start(l, text.len())..lines.line_start(l + 1, text.len()))
+            .unwrap_or("");
+        without_ending(line).len() > MAX_QUOTED_LINE
     });
     if too_long {
         return Some(Unquoted::TooLong);
     }
-    // The carets' columns come from the text before them: an escaped character there shifts
-    // them (one after the label does not). A line's own ending (CRLF) is not drawn.
+    // The carets' columns come from the text before them, on every line the label covers (a
+    // label over several lines ends with a caret on its last): an escaped character there shifts
+    // them, one after the label does not. Line endings (CRLF too) are not drawn.
     let from = lines.line_start(first, text.len());
-    let upto = display_range(text, start, end)
-        .end
-        .min(lines.line_start(last + 1, text.len()));
+    let upto = display_range(text, start, end).end;
     let before_carets = text.get(from..upto).unwrap_or("");
     before_carets
-        .trim_end_matches('\n')
-        .trim_end_matches('\r')
-        .chars()
-        .any(crate::escape::dangerous)
+        .split('\n')
+        .any(|line| without_ending(line).chars().any(crate::escape::dangerous))
         .then_some(Unquoted::Escaped)
+}
+
+/// A line without its ending (`\n`, `\r\n`): what is drawn of it.
+fn without_ending(line: &str) -> &str {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 /// Can this location be quoted? The file is what was checked, and the lines are readable.
@@ -186,7 +193,7 @@ fn unquoted_note(
     }
 }
 
-/// Characters quoted on each side of a finding in a line too long to show whole.
+/// Characters quoted on each side of a finding in a line that is cited rather than drawn.
 const EXCERPT_CONTEXT: usize = 60;
 
 /// A line that cannot be quoted under a label (minified XML, a 50 MB line; a line holding
@@ -199,6 +206,12 @@ fn excerpt(text: &str, lines: &crate::source::LineIndex, start: usize, why: Unqu
     let line_start = floor_char_boundary(text, lines.line_start(line, text.len()));
     let line_end = floor_char_boundary(text, lines.line_start(line + 1, text.len())).max(start);
     let line_end = if text[..line_end].ends_with('\n') {
+        line_end - 1
+    } else {
+        line_end
+    };
+    // A CRLF line's `\r` is its ending too: not counted, not cited.
+    let line_end = if line_end > start && text[..line_end].ends_with('\r') {
         line_end - 1
     } else {
         line_end
@@ -222,7 +235,8 @@ fn excerpt(text: &str, lines: &crate::source::LineIndex, start: usize, why: Unqu
             line_end - line_start
         ),
         Unquoted::Escaped => {
-            "the line holds control or direction-override characters, shown escaped".to_string()
+            "the lines hold control or direction-override characters before the finding, so they are not drawn"
+                .to_string()
         }
     };
     format!(

@@ -263,6 +263,39 @@ fn a_line_escaped_before_its_carets_is_cited_not_drawn() {
             "        <scopes>Full</scopes><!-- \u{202e}gnp.exe -->\n",
         ),
     );
+    // A label over three lines whose last line has an override before the closing caret.
+    write(
+        root.join(APPS).join("Third.connectedApp-meta.xml"),
+        app("Third").replace(
+            scopes,
+            "        <scopes\n  a=\"1\"\n  b=\"\u{202e}\">Full</scopes>\n",
+        ),
+    );
+    // CRLF over two lines: the `\r` in the middle is a line ending, not an escaped character.
+    write(
+        root.join(APPS).join("Crlf.connectedApp-meta.xml"),
+        app("Crlf")
+            .replace(scopes, "        <scopes\n>Full</scopes>\n")
+            .replace('\n', "\r\n"),
+    );
+    // Lines of 400 bytes (drawn) and 401 (cited), their CRLF endings not counted.
+    let padded = |width: usize| {
+        let line = format!(
+            "        <scopes>Full</scopes><!--{}-->",
+            " ".repeat(width - 36)
+        );
+        assert_eq!(line.len(), width);
+        format!("{line}\r\n")
+    };
+    for (name, width) in [("Width400", 400), ("Width401", 401)] {
+        write(
+            root.join(APPS)
+                .join(format!("{name}.connectedApp-meta.xml")),
+            app(name)
+                .replace('\n', "\r\n")
+                .replace(&scopes.replace('\n', "\r\n"), &padded(width)),
+        );
+    }
     let out = run(
         root,
         &[
@@ -283,12 +316,33 @@ fn a_line_escaped_before_its_carets_is_cited_not_drawn() {
         ),
         "{text}"
     );
+    let cited = "lines hold control or direction-override characters before the finding, so they are not drawn; around the finding:";
     assert!(
-        text.contains(
-            r" = the line holds control or direction-override characters, shown escaped; around the finding:         \u{9b}<scopes>Full</scopes>"
-        ),
+        text.contains(&format!(
+            r" = the {cited}         \u{{9b}}<scopes>Full</scopes>"
+        )),
         "{text}"
     );
+    assert!(
+        text.contains("connected app Third requests the OAuth scope Full [force-app/main/default/connectedApps/Third.connectedApp-meta.xml:7:9]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(" = the {cited}         <scopes\n")),
+        "{text}"
+    );
+    // Drawn: the CRLF label over two lines, and the 400-byte line; the 401-byte one is cited.
+    assert!(text.contains("│ │ >Full</scopes>\n"), "{text}");
+    assert_eq!(text.matches(cited).count(), 2, "{text}");
+    assert!(
+        text.contains("Width400.connectedApp-meta.xml:7:9\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" = the line is too long to quote (401 bytes); around the finding:"),
+        "{text}"
+    );
+    assert_eq!(text.matches("too long to quote").count(), 1, "{text}");
     assert!(!text.contains(r"│         \u{9b}"), "drawn:\n{text}");
     // Drawn, and the carets sit under the element: nine columns in, 21 wide.
     let lines: Vec<&str> = text.lines().collect();
