@@ -173,6 +173,12 @@ impl Analysis {
             .collect()
     }
 
+    /// The profile and permission sets (or groups) register entry `index` names, resolved
+    /// (permission sets first, in the entry's order; names that resolve to nothing left out).
+    pub fn entry_identities(&self, index: usize) -> &[Arc<Component>] {
+        self.entry_identities.get(index).map_or(&[], Vec::as_slice)
+    }
+
     /// The identities that share a register entry with this one.
     fn register_companions<'a>(
         &'a self,

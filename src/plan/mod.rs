@@ -249,26 +249,6 @@ fn entry_index(a: &Analysis, system: &str) -> Option<usize> {
         .position(|e| e.system().eq_ignore_ascii_case(system))
 }
 
-/// The profile and permission sets a register entry names, resolved.
-pub(crate) fn entry_identities(a: &Analysis, index: usize) -> Vec<Arc<Component>> {
-    let Some(r) = &a.register else {
-        return Vec::new();
-    };
-    let entry = &r.register.entries[index];
-    let mut out: Vec<Arc<Component>> = entry
-        .list("permission-sets")
-        .iter()
-        .filter_map(|(n, _)| a.find_permission_set(n).cloned())
-        .collect();
-    out.extend(
-        entry
-            .list("profile")
-            .iter()
-            .filter_map(|(n, _)| a.find_profile(n).cloned()),
-    );
-    out
-}
-
 fn app_kind(c: &Component) -> &'static str {
     match c.kind {
         Kind::ExternalClientApplication => "external-client-app",
@@ -346,8 +326,8 @@ impl Member {
                 .register_loc(&entry.span, a.entry_anchor(index))
                 .map(|l| ctx.loc(&l)),
         });
-        for c in entry_identities(a, index) {
-            push_unique(&mut self.own, &c);
+        for c in a.entry_identities(index) {
+            push_unique(&mut self.own, c);
         }
         // The app the entry documents, even when it names no run-as user.
         if let Some(app) = entry.text("connected-app").and_then(|n| a.find_app(n)) {
@@ -456,8 +436,8 @@ fn shared_components(ctx: &Ctx) -> Vec<Shared> {
     };
     if let Some(r) = &a.register {
         for (index, entry) in r.register.entries.iter().enumerate() {
-            for c in entry_identities(a, index) {
-                note(&c, entry.system(), &mut |m| m.add_entry(ctx, index));
+            for c in a.entry_identities(index) {
+                note(c, entry.system(), &mut |m| m.add_entry(ctx, index));
             }
         }
     }

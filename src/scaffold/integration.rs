@@ -402,7 +402,7 @@ fn documented_access(
     e: &crate::config::register::Entry,
     index: usize,
 ) -> Vec<ObjectAccess> {
-    let identities = crate::plan::entry_identities(a, index);
+    let identities = a.entry_identities(index);
     let writes = !matches!(e.text("direction"), Some("outbound"));
     e.list("objects")
         .into_iter()
@@ -414,7 +414,7 @@ fn documented_access(
                 flags[1] = writes;
                 flags[2] = writes;
             }
-            for c in &identities {
+            for c in identities {
                 for g in &a.effective_permissions(c).objects {
                     if g.object.eq_ignore_ascii_case(&object) {
                         flags[1] |= g.flags[1];
