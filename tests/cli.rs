@@ -549,3 +549,37 @@ fn a_broken_policy_is_the_error_even_when_the_project_fails_to_load_too() {
         register.stderr
     );
 }
+
+/// A baseline whose findings were fixed says how many, in agreeing grammar: one finding
+/// "no longer occurs", two "no longer occur".
+#[test]
+fn stale_baseline_entries_are_counted_in_the_note() {
+    let dir = error_project();
+    let root = dir.path();
+    let baseline = root.join("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    run_in(root, &["check", "--write-baseline", baseline, "."]);
+    let fix = |name: &str, scopes: &[&str], policy: &str| {
+        write(
+            root.join(app_path(name)),
+            connected_app(name, scopes, Some(policy)),
+        )
+    };
+    fix("Relaxed", &["Api"], "ENFORCE");
+    let one = run_in(root, &["check", "--baseline", baseline, "."]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(
+        one.stderr
+            .contains("note: 1 finding in the baseline no longer occurs (fixed,"),
+        "{}",
+        one.stderr
+    );
+    fix("Warned", &["Api"], "ENFORCE");
+    let two = run_in(root, &["check", "--baseline", baseline, "."]);
+    assert!(
+        two.stderr
+            .contains("note: 2 findings in the baseline no longer occur (fixed,"),
+        "{}",
+        two.stderr
+    );
+}

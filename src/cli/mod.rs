@@ -431,8 +431,9 @@ fn compute(
         if let Some(applied) = outcome.baseline {
             if applied.stale > 0 {
                 before.push(format!(
-                    "note: {} in the baseline no longer occur (fixed, or outside this run); regenerate it with --write-baseline to keep it honest",
-                    crate::util::plural(applied.stale, "finding")
+                    "note: {} in the baseline no longer {} (fixed, or outside this run); regenerate it with --write-baseline to keep it honest",
+                    crate::util::plural(applied.stale, "finding"),
+                    if applied.stale == 1 { "occurs" } else { "occur" }
                 ));
             }
         }
