@@ -380,6 +380,72 @@ fn native_findings(org: &Org, options: &Options) -> Vec<Finding> {
     out
 }
 
+/// PATH arguments under which no file was checked: their findings would always be none, which
+/// must not read as a clean result (a folder `.forceignore` excludes, a typo'd sub-folder, a
+/// file sfpolicy does not read). Said on stderr; the exit status is unchanged.
+fn paths_checking_nothing(root: &Path, options: &Options, analysis: &Analysis) -> Vec<String> {
+    let sources = &analysis.org.sources;
+    let mut warnings = Vec::new();
+    if sources.metadata_file_count() == 0 {
+        warnings.push(format!(
+            "{}: no metadata file sfpolicy reads was found in the project, so nothing was checked (is this an sfdx or Metadata API project, or does `.forceignore` exclude everything?)",
+            root.display()
+        ));
+        return warnings;
+    }
+    for p in &options.paths {
+        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if abs == root || !abs.starts_with(root) {
+            continue;
+        }
+        let rel = discover::relative(root, &abs);
+        let checked = sources.files().any(|(_, f)| {
+            f.rel == rel
+                || (f.rel.starts_with(rel.as_str())
+                    && f.rel.as_bytes().get(rel.len()) == Some(&b'/'))
+        });
+        // Project files that are read but hold no component (`sfdx-project.json` gives the
+        // namespace): a change to them is a change to the run, not an empty path.
+        let project_file = abs
+            .file_name()
+            .is_some_and(|n| n == "sfdx-project.json" || n == ".forceignore");
+        if checked || project_file {
+            continue;
+        }
+        let why = if !options.no_forceignore && forceignore_excludes(root, &abs) {
+            "`.forceignore` excludes it (`--no-forceignore` checks it)"
+        } else if abs.is_dir() {
+            "it holds no metadata file sfpolicy reads"
+        } else {
+            "it is not a metadata file sfpolicy reads"
+        };
+        warnings.push(format!(
+            "{}: nothing under this path was checked, so no finding can be reported for it: {why}",
+            p.display()
+        ));
+    }
+    warnings
+}
+
+/// Does a `.forceignore` of the project (the root's, or one in a folder above the path) exclude
+/// this path or a folder above it? The same matcher the walk uses, asked about one path.
+fn forceignore_excludes(root: &Path, path: &Path) -> bool {
+    let is_dir = path.is_dir();
+    path.ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(root))
+        .any(|dir| {
+            let file = dir.join(".forceignore");
+            if !file.is_file() {
+                return false;
+            }
+            let (matcher, _) = ignore::gitignore::Gitignore::new(&file);
+            matcher
+                .matched_path_or_any_parents(path, is_dir)
+                .is_ignore()
+        })
+}
+
 /// What a run was told changed: PATH arguments and git.
 fn change_sets(
     root: &Path,
@@ -619,6 +685,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     // Pin the lines of every file a finding points into while it still holds what was checked:
     // a file edited before the report is written keeps its positions (its text is not quoted).
     let mut warnings = warnings;
+    warnings.extend(paths_checking_nothing(&root, options, &analysis));
     warnings.extend(changed_during_run(&findings, sources));
     timer.lap("findings");
     Ok(Outcome {

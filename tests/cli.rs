@@ -583,3 +583,84 @@ fn stale_baseline_entries_are_counted_in_the_note() {
         two.stderr
     );
 }
+
+/// A PATH under which nothing was checked can never have a finding: that is said on stderr, so
+/// "no findings" never reads as a clean result. A PATH that was checked gets no such warning.
+#[test]
+fn a_path_under_which_nothing_was_checked_is_a_warning() {
+    let dir = project(&[
+        (
+            &app_path("Checked"),
+            &connected_app("Checked", &["Api"], Some("ENFORCE")),
+        ),
+        (
+            "legacy/connectedApps/Hidden.connectedApp-meta.xml",
+            &connected_app("Hidden", &["Full"], Some("ENFORCE")),
+        ),
+        ("docs/README.md", "notes"),
+        (".forceignore", "legacy/\n"),
+    ]);
+    let root = dir.path();
+    let nothing = "nothing under this path was checked, so no finding can be reported for it";
+    let out = run_in(root, &["check", "legacy", "docs", "docs/README.md"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: legacy: {nothing}: `.forceignore` excludes it (`--no-forceignore` checks it)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: docs: {nothing}: it holds no metadata file sfpolicy reads"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: docs/README.md: {nothing}: it is not a metadata file sfpolicy reads"
+        )),
+        "{}",
+        out.stderr
+    );
+    // With the exclusion lifted, the path is checked: its finding, and no warning.
+    let lifted = run_in(
+        root,
+        &["check", "--no-forceignore", "--format", "json", "legacy"],
+    );
+    assert_eq!(of_rule(&lifted.json(), FULL).len(), 1, "{}", lifted.stdout);
+    assert!(!lifted.stderr.contains(nothing), "{}", lifted.stderr);
+    // Paths that were checked, and the project file: no warning.
+    let checked = run_in(
+        root,
+        &[
+            "check",
+            &app_path("Checked"),
+            "force-app",
+            "sfdx-project.json",
+        ],
+    );
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(!checked.stderr.contains("warning"), "{}", checked.stderr);
+}
+
+/// A project with no metadata at all says so rather than "no findings in 0 files" alone.
+#[test]
+fn a_project_with_nothing_to_check_is_a_warning() {
+    let dir = project(&[("docs/README.md", "notes")]);
+    let out = run_in(dir.path(), &["check", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "no metadata file sfpolicy reads was found in the project, so nothing was checked"
+        ),
+        "{}",
+        out.stderr
+    );
+    // One file is enough to be a project.
+    let clean = clean_project();
+    let out = run_in(clean.path(), &["check", "."]);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
