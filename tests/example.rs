@@ -186,3 +186,33 @@ fn copy(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The README's table of findings lists the same (rule, file, line) as `expected-findings.txt`,
+/// row by row: a reader checking the example against the table must not find two rows swapped.
+#[test]
+fn example_readme_table_matches_the_expected_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let rows: Vec<String> = readme
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            // | # | rule | sev | file | line | what |
+            (cells.len() >= 7 && cells[1].parse::<u32>().is_ok()).then(|| {
+                let file = cells[4]
+                    .strip_prefix("fa/")
+                    .map_or(cells[4].to_string(), |rest| {
+                        format!("force-app/main/default/{rest}")
+                    });
+                format!("{} {}:{}", cells[2], file, cells[5])
+            })
+        })
+        .collect();
+    let expected: Vec<String> = std::fs::read_to_string(root.join("expected-findings.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(rows, expected);
+}
