@@ -107,19 +107,25 @@ const PERSONAL_USER_FIELDS: &[&str] = &[
     "employeenumber",
 ];
 
-/// Does this reference test who the running user is? `$Profile.*`, `$UserRole.*`,
-/// `$User.ProfileId`/`UserRoleId`, literal user/profile/role Ids always; `$User.Username`, `Id`,
-/// `Email` and the like when compared with a literal; a custom User field carrying the profile or
-/// role (`$User.Profile_Name__c`) when compared with a literal. The rule `bypass-by-identity`
-/// documents the reasoning.
+/// Does this reference test who the running user is? `$Profile.Name`/`Id`,
+/// `$UserRole.Name`/`DeveloperName`/`Id`, `$User.ProfileId`/`UserRoleId`, literal user/profile/
+/// role Ids always; `$User.Username`, `Id`, `Email` and the like when compared with a literal; a
+/// custom User field carrying the profile or role (`$User.Profile_Name__c`) when compared with a
+/// literal. Other `$Profile` and `$UserRole` fields (`UserType`, `LicenseType`, `PortalType`) say
+/// what *kind* of user it is (guest, partner), not who: not a bypass. The rule
+/// `bypass-by-identity` documents the reasoning.
 pub fn tests_identity(r: &FormulaRef, compared_with_literal: bool) -> bool {
-    match r.kind {
-        RefKind::Profile
-        | RefKind::UserRole
-        | RefKind::ProfileId
-        | RefKind::RoleId
-        | RefKind::UserId => true,
-        RefKind::User => user_field_tests_identity(&r.name, compared_with_literal),
+    reference_tests_identity(r.kind, &r.name, compared_with_literal)
+}
+
+/// [`tests_identity`] for a classified reference: its kind and the field path after the global.
+pub fn reference_tests_identity(kind: RefKind, path: &str, compared_with_literal: bool) -> bool {
+    let field = path.split('.').next().unwrap_or("").to_ascii_lowercase();
+    match kind {
+        RefKind::Profile => matches!(field.as_str(), "name" | "id"),
+        RefKind::UserRole => matches!(field.as_str(), "name" | "developername" | "id"),
+        RefKind::ProfileId | RefKind::RoleId | RefKind::UserId => true,
+        RefKind::User => user_field_tests_identity(path, compared_with_literal),
         _ => false,
     }
 }
@@ -1174,6 +1180,37 @@ mod tests {
         assert_eq!(literal_id_kind("etl@acme.com"), None);
         assert_eq!(literal_id_kind(""), None);
         assert_eq!(literal_id_kind("005ééééééé"), None);
+    }
+
+    #[test]
+    fn who_the_user_is_counts_what_kind_of_user_does_not() {
+        let tests = |reference: &str, literal: bool| {
+            let (kind, path) = classify_reference(reference).expect("a global");
+            reference_tests_identity(kind, &path, literal)
+        };
+        for who in [
+            "$Profile.Name",
+            "$profile.ID",
+            "$UserRole.Name",
+            "$UserRole.DeveloperName",
+            "$UserRole.Id",
+            "$User.ProfileId",
+            "$User.UserRoleId",
+        ] {
+            assert!(tests(who, false), "{who}");
+        }
+        for kind_of_user in [
+            "$Profile.UserType",
+            "$Profile.LicenseType",
+            "$UserRole.PortalType",
+            "$User.UserType",
+            "$Permission.Bypass",
+        ] {
+            assert!(!tests(kind_of_user, true), "{kind_of_user}");
+        }
+        // A person's own fields count when compared with a literal only.
+        assert!(tests("$User.Username", true));
+        assert!(!tests("$User.Username", false));
     }
 
     #[test]

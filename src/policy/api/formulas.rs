@@ -115,13 +115,8 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn(
             "tests_identity",
             |reference: &str, compared_with_literal: bool| {
-                formula::classify_reference(reference.trim()).is_some_and(|(kind, path)| match kind
-                {
-                    formula::RefKind::Profile | formula::RefKind::UserRole => true,
-                    formula::RefKind::User => {
-                        formula::user_field_tests_identity(&path, compared_with_literal)
-                    }
-                    _ => false,
+                formula::classify_reference(reference.trim()).is_some_and(|(kind, path)| {
+                    formula::reference_tests_identity(kind, &path, compared_with_literal)
                 })
             },
         )
