@@ -664,3 +664,27 @@ fn a_project_with_nothing_to_check_is_a_warning() {
     let out = run_in(clean.path(), &["check", "."]);
     assert!(!out.stderr.contains("warning"), "{}", out.stderr);
 }
+
+/// Every column of `rules` lines up, however long a kind list or a custom rule's id: each
+/// summary starts at the same column as the SUMMARY header.
+#[test]
+fn rules_columns_line_up() {
+    let run = run_in(
+        std::env::temp_dir().as_path(),
+        &["rules", "--rules", inventory_rules().to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    let header = lines.next().unwrap();
+    let at = header.find("SUMMARY").unwrap();
+    let mut rows = 0;
+    for line in lines {
+        let prefix: String = line.chars().take(at).collect();
+        assert!(
+            prefix.ends_with(' ') && !line.chars().nth(at).unwrap_or(' ').is_whitespace(),
+            "the summary is not at column {at}:\n{header}\n{line}"
+        );
+        rows += 1;
+    }
+    assert!(rows > 20, "{}", run.stdout);
+}

@@ -653,25 +653,44 @@ fn run_tests(dirs: Vec<PathBuf>, bless: bool) -> Result<ExitCode, ToolError> {
 fn list_rules(rules_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<ExitCode, ToolError> {
     let (_, registry) =
         pipeline::rules_of(std::path::Path::new("."), rules_dirs, config.as_deref())?;
-    let mut out = String::new();
-    out.push_str(&format!(
-        "{:<36} {:<8} {:<16} {:<40} {}\n",
-        "RULE", "SEVERITY", "CATEGORY", "KINDS", "SUMMARY"
-    ));
+    let mut rows = vec![[
+        "RULE".to_string(),
+        "SEVERITY".to_string(),
+        "CATEGORY".to_string(),
+        "KINDS".to_string(),
+        "SUMMARY".to_string(),
+    ]];
     for r in registry.rules() {
         let kinds = if r.kinds.is_empty() {
             "(org)".to_string()
         } else {
             r.kinds.join(",")
         };
-        out.push_str(&format!(
-            "{:<36} {:<8} {:<16} {:<40} {}\n",
-            r.id,
-            r.severity.as_str(),
-            r.category.as_str(),
+        rows.push([
+            r.id.to_string(),
+            r.severity.as_str().to_string(),
+            r.category.as_str().to_string(),
             kinds,
-            r.summary
-        ));
+            r.summary.to_string(),
+        ]);
+    }
+    // Columns as wide as their widest cell (custom rule ids and kind lists vary), so the
+    // summaries start in one column.
+    let widths: Vec<usize> = (0..4)
+        .map(|c| {
+            rows.iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        for (cell, width) in row.iter().zip(&widths) {
+            out.push_str(&format!("{cell:<width$} "));
+        }
+        out.push_str(&row[4]);
+        out.push('\n');
     }
     write_output(None, &escape_block(&out))?;
     Ok(ExitCode::SUCCESS)
