@@ -383,7 +383,12 @@ fn native_findings(org: &Org, options: &Options) -> Vec<Finding> {
 /// PATH arguments under which no file was checked: their findings would always be none, which
 /// must not read as a clean result (a folder `.forceignore` excludes, a typo'd sub-folder, a
 /// file sfpolicy does not read). Said on stderr; the exit status is unchanged.
-fn paths_checking_nothing(root: &Path, options: &Options, analysis: &Analysis) -> Vec<String> {
+fn paths_checking_nothing(
+    root: &Path,
+    options: &Options,
+    analysis: &Analysis,
+    policy_dirs: &[PathBuf],
+) -> Vec<String> {
     let sources = &analysis.org.sources;
     let mut warnings = Vec::new();
     if sources.metadata_file_count() == 0 {
@@ -393,9 +398,23 @@ fn paths_checking_nothing(root: &Path, options: &Options, analysis: &Analysis) -
         ));
         return warnings;
     }
+    let nothing = "nothing under this path was checked, so no finding can be reported for it";
+    let test_cases: Vec<PathBuf> = policy_dirs
+        .iter()
+        .filter_map(|d| std::fs::canonicalize(d.join("tests")).ok())
+        .collect();
     for p in &options.paths {
         let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        if abs == root || !abs.starts_with(root) {
+        if abs == root {
+            continue;
+        }
+        if !abs.starts_with(root) {
+            // Only the project of the first PATH is loaded.
+            warnings.push(format!(
+                "{}: {nothing}: it is outside the project being checked ({})",
+                p.display(),
+                root.display()
+            ));
             continue;
         }
         let rel = discover::relative(root, &abs);
@@ -412,19 +431,36 @@ fn paths_checking_nothing(root: &Path, options: &Options, analysis: &Analysis) -
         if checked || project_file {
             continue;
         }
-        let why = if !options.no_forceignore && forceignore_excludes(root, &abs) {
+        let is_dir = abs.is_dir();
+        let why = if test_cases.iter().any(|t| abs.starts_with(t)) {
+            "it holds policy test cases, which `sfpolicy test` runs and `check` never reads"
+        } else if !options.no_forceignore
+            && (forceignore_excludes(root, &abs) || (is_dir && metadata_files_under(root, &abs)))
+        {
+            // The folder itself, or every metadata file in it (`**/*.profile-meta.xml`).
             "`.forceignore` excludes it (`--no-forceignore` checks it)"
-        } else if abs.is_dir() {
+        } else if is_dir {
             "it holds no metadata file sfpolicy reads"
         } else {
             "it is not a metadata file sfpolicy reads"
         };
-        warnings.push(format!(
-            "{}: nothing under this path was checked, so no finding can be reported for it: {why}",
-            p.display()
-        ));
+        // The project-relative path, as the run's key knows it (`./x/` and `x` are one path).
+        warnings.push(format!("{rel}: {nothing}: {why}"));
     }
     warnings
+}
+
+/// Does this folder hold a file sfpolicy would read as metadata, `.forceignore` aside? (Asked
+/// only for a PATH under which nothing was checked; stops at the first.)
+fn metadata_files_under(root: &Path, dir: &Path) -> bool {
+    ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .hidden(true)
+        .follow_links(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .any(|e| discover::classify_file(&discover::relative(root, e.path())).is_some())
 }
 
 /// Does a `.forceignore` of the project (the root's, or one in a folder above the path) exclude
@@ -685,7 +721,7 @@ pub fn run(options: &Options) -> Result<Outcome, ToolError> {
     // Pin the lines of every file a finding points into while it still holds what was checked:
     // a file edited before the report is written keeps its positions (its text is not quoted).
     let mut warnings = warnings;
-    warnings.extend(paths_checking_nothing(&root, options, &analysis));
+    warnings.extend(paths_checking_nothing(&root, options, &analysis, &dirs));
     warnings.extend(changed_during_run(&findings, sources));
     timer.lap("findings");
     Ok(Outcome {

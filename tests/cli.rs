@@ -598,12 +598,57 @@ fn a_path_under_which_nothing_was_checked_is_a_warning() {
             &connected_app("Hidden", &["Full"], Some("ENFORCE")),
         ),
         ("docs/README.md", "notes"),
-        (".forceignore", "legacy/\n"),
+        (
+            "force-app/main/default/profiles/Hidden.profile-meta.xml",
+            "<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\"><custom>true</custom></Profile>",
+        ),
+        (
+            "policies/tests/some-rule/fail/force-app/main/default/connectedApps/Case.connectedApp-meta.xml",
+            &connected_app("Case", &["Full"], Some("ENFORCE")),
+        ),
+        // The folder itself, and every profile file wherever it is.
+        (".forceignore", "legacy/\n**/*.profile-meta.xml\n"),
     ]);
     let root = dir.path();
     let nothing = "nothing under this path was checked, so no finding can be reported for it";
-    let out = run_in(root, &["check", "legacy", "docs", "docs/README.md"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().to_str().unwrap();
+    let out = run_in(
+        root,
+        &[
+            "check",
+            "--rules",
+            "policies",
+            "./legacy/",
+            "docs",
+            "docs/README.md",
+            "force-app/main/default/profiles",
+            "policies/tests",
+            outside,
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: force-app/main/default/profiles: {nothing}: `.forceignore` excludes it"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: policies/tests: {nothing}: it holds policy test cases, which `sfpolicy test` runs and `check` never reads"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: {outside}: {nothing}: it is outside the project being checked"
+        )),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains(&format!(
             "warning: legacy: {nothing}: `.forceignore` excludes it (`--no-forceignore` checks it)"
