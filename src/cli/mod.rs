@@ -2,7 +2,7 @@
 //! and the reports.
 
 use crate::diag::ToolError;
-use crate::escape::escape_block;
+use crate::escape::{escape_block, escape_line};
 use crate::findings::Severity;
 use crate::pipeline;
 use crate::report::{self, ReportInput};
@@ -671,7 +671,8 @@ fn list_rules(rules_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<ExitCod
             r.severity.as_str().to_string(),
             r.category.as_str().to_string(),
             kinds,
-            r.summary.to_string(),
+            // One line per rule: a custom rule's summary could hold a newline.
+            escape_line(&r.summary),
         ]);
     }
     // Columns as wide as their widest cell (custom rule ids and kind lists vary), so the

@@ -108,7 +108,7 @@ const PERSONAL_USER_FIELDS: &[&str] = &[
 ];
 
 /// Does this reference test who the running user is? `$Profile.Name`/`Id`,
-/// `$UserRole.Name`/`DeveloperName`/`Id`, `$User.ProfileId`/`UserRoleId`, literal user/profile/
+/// `$UserRole.Name`/`DeveloperName`/`RollupDescription`/`Id`, `$User.ProfileId`/`UserRoleId`, literal user/profile/
 /// role Ids always; `$User.Username`, `Id`, `Email` and the like when compared with a literal; a
 /// custom User field carrying the profile or role (`$User.Profile_Name__c`) when compared with a
 /// literal. Other `$Profile` and `$UserRole` fields (`UserType`, `LicenseType`, `PortalType`) say
@@ -123,7 +123,12 @@ pub fn reference_tests_identity(kind: RefKind, path: &str, compared_with_literal
     let field = path.split('.').next().unwrap_or("").to_ascii_lowercase();
     match kind {
         RefKind::Profile => matches!(field.as_str(), "name" | "id"),
-        RefKind::UserRole => matches!(field.as_str(), "name" | "developername" | "id"),
+        RefKind::UserRole => {
+            matches!(
+                field.as_str(),
+                "name" | "developername" | "rollupdescription" | "id"
+            )
+        }
         RefKind::ProfileId | RefKind::RoleId | RefKind::UserId => true,
         RefKind::User => user_field_tests_identity(path, compared_with_literal),
         _ => false,
@@ -1193,6 +1198,7 @@ mod tests {
             "$profile.ID",
             "$UserRole.Name",
             "$UserRole.DeveloperName",
+            "$UserRole.RollupDescription",
             "$UserRole.Id",
             "$User.ProfileId",
             "$User.UserRoleId",
