@@ -418,11 +418,9 @@ fn paths_checking_nothing(
             continue;
         }
         let rel = discover::relative(root, &abs);
-        let checked = sources.files().any(|(_, f)| {
-            f.rel == rel
-                || (f.rel.starts_with(rel.as_str())
-                    && f.rel.as_bytes().get(rel.len()) == Some(&b'/'))
-        });
+        let checked = sources
+            .files()
+            .any(|(_, f)| f.rel == rel || crate::source::paths::is_under(&f.rel, &rel));
         // Project files that are read but hold no component (`sfdx-project.json` gives the
         // namespace): a change to them is a change to the run, not an empty path.
         let project_file = abs
@@ -519,9 +517,10 @@ fn change_sets(
         // A folder covers the components of every file under it.
         let mut all = rels.clone();
         for (_, f) in analysis.org.sources.files() {
-            if rels.iter().any(|r| {
-                f.rel.starts_with(r.as_str()) && f.rel.as_bytes().get(r.len()) == Some(&b'/')
-            }) {
+            if rels
+                .iter()
+                .any(|r| crate::source::paths::is_under(&f.rel, r))
+            {
                 all.push(f.rel.clone());
             }
         }

@@ -628,48 +628,20 @@ fn a_path_under_which_nothing_was_checked_is_a_warning() {
         ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!(
-            "warning: force-app/main/default/profiles: {nothing}: `.forceignore` excludes it"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
+    for expected in [
+        format!("warning: force-app/main/default/profiles: {nothing}: `.forceignore` excludes it"),
+        format!(
             "warning: policies/tests: {nothing}: it holds policy test cases, which `sfpolicy test` runs and `check` never reads"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "warning: {outside}: {nothing}: it is outside the project being checked"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
+        ),
+        format!("warning: {outside}: {nothing}: it is outside the project being checked"),
+        format!(
             "warning: legacy: {nothing}: `.forceignore` excludes it (`--no-forceignore` checks it)"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "warning: docs: {nothing}: it holds no metadata file sfpolicy reads"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "warning: docs/README.md: {nothing}: it is not a metadata file sfpolicy reads"
-        )),
-        "{}",
-        out.stderr
-    );
+        ),
+        format!("warning: docs: {nothing}: it holds no metadata file sfpolicy reads"),
+        format!("warning: docs/README.md: {nothing}: it is not a metadata file sfpolicy reads"),
+    ] {
+        assert!(out.stderr.contains(&expected), "{expected}\n{}", out.stderr);
+    }
     // With the exclusion lifted, the path is checked: its finding, and no warning.
     let lifted = run_in(
         root,

@@ -34,11 +34,9 @@ pub struct ChangeSet {
 
 impl ChangeSet {
     pub fn covers(&self, rel: &str) -> bool {
-        self.paths.iter().any(|p| {
-            p.is_empty()
-                || rel == p
-                || (rel.starts_with(p.as_str()) && rel.as_bytes().get(p.len()) == Some(&b'/'))
-        })
+        self.paths
+            .iter()
+            .any(|p| p.is_empty() || rel == p || crate::source::paths::is_under(rel, p))
     }
 
     fn touches(&self, input: &Input) -> bool {

@@ -50,6 +50,12 @@ pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
     Some(slashes(&rel))
 }
 
+/// Is project path `rel` inside folder `dir` (both with forward slashes), below it rather than
+/// equal to it? `force-app/x` is under `force-app`; `force-apps/x` is not.
+pub fn is_under(rel: &str, dir: &str) -> bool {
+    rel.len() > dir.len() && rel.starts_with(dir) && rel.as_bytes()[dir.len()] == b'/'
+}
+
 /// A path with forward slashes (`.` segments dropped).
 pub fn slashes(path: &Path) -> String {
     // Most paths (every one a walk of the project yields) are already written so: no need to
@@ -138,6 +144,16 @@ impl RepoPaths {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn under_a_folder_means_below_it_at_a_slash() {
+        assert!(is_under("force-app/main/x.xml", "force-app"));
+        assert!(is_under("force-app/main/x.xml", "force-app/main"));
+        assert!(!is_under("force-app", "force-app"));
+        assert!(!is_under("force-apps/x.xml", "force-app"));
+        assert!(!is_under("force-app", "force-app/main"));
+        assert!(!is_under("x.xml", ""));
+    }
 
     #[test]
     fn styles() {
